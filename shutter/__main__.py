@@ -1,0 +1,3 @@
+from shutter.cli import app
+
+app()

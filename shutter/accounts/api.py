@@ -1,0 +1,102 @@
+"""Account routes: sign-up, own credentials, profiles and look-up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from shutter.accounts import service
+from shutter.accounts.models import Account
+from shutter.accounts.schemas import (
+    LookupParams,
+    SignUpParams,
+    UpdateCredentialsParams,
+    account_json,
+    credential_account_json,
+)
+from shutter.auth import service as auth
+from shutter.auth.deps import app_token, user
+from shutter.auth.schemas import token_json
+from shutter.auth.service import Caller
+from shutter.graph import service as graph
+from shutter.infra.deps import Ctx, ReadSession, WriteSession
+from shutter.infra.errors import ApiError
+from shutter.infra.http import json_response
+from shutter.infra.params import params
+from shutter.media import service as media
+
+router = APIRouter(prefix="/api/v1/accounts")
+
+
+@router.post("")
+async def sign_up(
+    ctx: Ctx,
+    session: WriteSession,
+    caller: Annotated[Caller, Depends(app_token("write:accounts"))],
+    body: SignUpParams = params(SignUpParams),
+) -> Response:
+    if body.agreement is False:
+        raise ApiError(422, "Validation failed: agreement must be accepted")
+    account = await service.do_create_account(
+        session,
+        settings=ctx.settings,
+        username=body.username,
+        email=body.email,
+        password=body.password,
+    )
+    app = await auth.access_app(session, caller.app_id)
+    issued = await auth.issue_token(session, app=app, account=account, scopes=app.scopes.split())
+    return json_response(token_json(issued.token, issued.raw, issued.raw_refresh))
+
+
+@router.get("/verify_credentials")
+async def verify_credentials(
+    ctx: Ctx, session: ReadSession, me: Annotated[Account, Depends(user("read:accounts profile"))]
+) -> Response:
+    pending = await graph.count_follow_requests(session, target_id=me.id)
+    return json_response(
+        credential_account_json(me, ctx.settings, follow_requests_count=pending)
+    )
+
+
+@router.patch("/update_credentials")
+async def update_credentials(
+    ctx: Ctx,
+    session: WriteSession,
+    me: Annotated[Account, Depends(user("write:accounts"))],
+    body: UpdateCredentialsParams = params(UpdateCredentialsParams),
+) -> Response:
+    avatar_key = None
+    if body.avatar is not None:
+        avatar_key = await media.process_avatar(ctx, body.avatar)
+    account = await session.merge(me)
+    await service.do_update_profile(
+        session,
+        settings=ctx.settings,
+        account=account,
+        display_name=body.display_name,
+        note=body.note,
+        locked=body.locked,
+        website=body.website,
+        avatar_key=avatar_key,
+    )
+    pending = await graph.count_follow_requests(session, target_id=account.id)
+    return json_response(
+        credential_account_json(account, ctx.settings, follow_requests_count=pending)
+    )
+
+
+@router.get("/lookup")
+async def lookup(
+    ctx: Ctx, session: ReadSession, query: LookupParams = params(LookupParams)
+) -> Response:
+    account = await service.lookup_account(session, query.acct)
+    return json_response(account_json(account, ctx.settings))
+
+
+@router.get("/{account_id:int}")
+async def get_account(ctx: Ctx, session: ReadSession, account_id: int) -> Response:
+    account = await service.access_account(session, account_id)
+    return json_response(account_json(account, ctx.settings))

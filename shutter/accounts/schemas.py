@@ -1,0 +1,120 @@
+"""Account entities as Mastodon clients read them, and the parameters of account routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from shutter.accounts.models import Account
+from shutter.infra.formats import iso, text_to_html
+from shutter.infra.params import QueryParams, RequestParams
+from shutter.infra.settings import Settings
+
+
+def avatar_url(account: Account, settings: Settings) -> str:
+    if account.avatar_key:
+        return f"{settings.base_url}/media/{account.avatar_key}"
+    return f"{settings.base_url}/static/missing-avatar.png"
+
+
+def account_json(account: Account, settings: Settings) -> dict[str, Any]:
+    avatar = avatar_url(account, settings)
+    header = f"{settings.base_url}/static/missing-header.png"
+    return {
+        "id": str(account.id),
+        "username": account.username,
+        "acct": account.username,
+        "display_name": account.display_name,
+        "locked": account.locked,
+        "bot": False,
+        "discoverable": True,
+        "indexable": True,
+        "group": False,
+        "hide_collections": False,
+        "noindex": False,
+        "created_at": iso(account.created_at),
+        "note": text_to_html(account.note),
+        "url": f"{settings.base_url}/@{account.username}",
+        "uri": f"{settings.base_url}/users/{account.username}",
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
+        "statuses_count": account.statuses_count,
+        "last_status_at": account.last_status_at.date().isoformat()
+        if account.last_status_at
+        else None,
+        "emojis": [],
+        "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+        if account.website
+        else [],
+        "roles": [],
+    }
+
+
+def credential_account_json(
+    account: Account, settings: Settings, *, follow_requests_count: int
+) -> dict[str, Any]:
+    body = account_json(account, settings)
+    body["source"] = {
+        "privacy": "public",
+        "sensitive": False,
+        "language": "",
+        "note": account.note,
+        "fields": body["fields"],
+        "follow_requests_count": follow_requests_count,
+        "discoverable": True,
+        "indexable": True,
+        "hide_collections": False,
+    }
+    body["role"] = {
+        "id": {"user": "-99", "moderator": "2", "admin": "3"}.get(account.role, "-99"),
+        "name": account.role if account.role != "user" else "",
+        "permissions": "0",
+        "color": "",
+        "highlighted": account.role != "user",
+    }
+    return body
+
+
+class SignUpParams(RequestParams):
+    username: str
+    email: str
+    password: str
+    agreement: bool | None = None
+    locale: str | None = None
+    reason: str | None = None
+    date_of_birth: str | None = None
+    # Mastodon.py sends its app credentials along with the sign-up.
+    client_id: str | None = None
+    client_secret: str | None = None
+
+
+class UpdateCredentialsParams(RequestParams):
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+    hide_collections: bool | None = None
+    indexable: bool | None = None
+    website: str | None = None
+    avatar: Any = None
+    header: Any = None
+    avatar_description: str | None = None
+    header_description: str | None = None
+    fields_attributes: Any = None
+    source: dict[str, Any] | None = None
+    attribution_domains: Any = None
+
+
+class LookupParams(QueryParams):
+    acct: str = Field(min_length=1)
+
+
+class RelationshipsParams(QueryParams):
+    id: list[str] | str = Field(default_factory=list)
+    with_suspended: bool = False

@@ -1,0 +1,234 @@
+"""Accounts: sign-up, credentials, profiles and the counters shown on them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.accounts.models import Account, Credential
+from shutter.infra.db import utcnow
+from shutter.infra.errors import ApiError, not_found, unprocessable
+from shutter.infra.ids import ids
+from shutter.infra.settings import Settings
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.]{1,30}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1
+    )
+
+
+def check_signup(*, username: str, email: str, password: str) -> None:
+    if not USERNAME_RE.fullmatch(username):
+        raise unprocessable(
+            "username must be 1–30 letters, digits, underscores or dots", field="username"
+        )
+    if len(email) > 254 or not EMAIL_RE.fullmatch(email):
+        raise unprocessable("email is not a valid address", field="email")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise unprocessable(
+            f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password"
+        )
+
+
+async def _taken(session: AsyncSession, *, username: str, email: str) -> None:
+    if await session.scalar(select(Account.id).where(Account.username_lower == username.lower())):
+        raise unprocessable("username is already taken", field="username")
+    if await session.scalar(
+        select(Credential.account_id).where(Credential.email_lower == email.lower())
+    ):
+        raise unprocessable("email is already taken", field="email")
+
+
+async def do_create_account(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    username: str,
+    email: str,
+    password: str,
+    role: str = "user",
+) -> Account:
+    """Create an account with its credential; 422 when a rule or uniqueness fails."""
+    check_signup(username=username, email=email, password=password)
+    await _taken(session, username=username, email=email)
+    password_hash = await asyncio.to_thread(password_hasher(settings).hash, password)
+    now = utcnow()
+    account = Account(
+        id=ids.next_id(ids.new_shard()),
+        username=username,
+        username_lower=username.lower(),
+        display_name="",
+        note="",
+        website="",
+        locked=False,
+        role=role,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.add(
+        Credential(
+            account_id=account.id,
+            email=email,
+            email_lower=email.lower(),
+            password_hash=password_hash,
+            created_at=now,
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent sign-up took the name between check and insert
+        raise unprocessable("username or email is already taken", field="username") from None
+    return account
+
+
+# Verifying against a real hash of a throwaway password costs unknown logins the same
+# time as known ones, so response times do not reveal which usernames exist.
+_dummy_hashes: dict[tuple[int, int], str] = {}
+
+
+async def authenticate_password(
+    session: AsyncSession, *, settings: Settings, login: str, password: str
+) -> Account | None:
+    """The account whose username or email and password match, or None."""
+    login = login.strip().lower()
+    row = (
+        await session.execute(
+            select(Account, Credential.password_hash)
+            .join(Credential, Credential.account_id == Account.id)
+            .where((Credential.email_lower == login) | (Account.username_lower == login))
+        )
+    ).first()
+    hasher = password_hasher(settings)
+    if row is None:
+        key = (settings.argon2_time_cost, settings.argon2_memory_kib)
+        if key not in _dummy_hashes:
+            _dummy_hashes[key] = await asyncio.to_thread(hasher.hash, "not-a-real-password")
+        await asyncio.to_thread(_verify, hasher, _dummy_hashes[key], password)
+        return None
+    account, password_hash = row
+    if not await asyncio.to_thread(_verify, hasher, password_hash, password):
+        return None
+    if account.suspended_at is not None:
+        return None
+    return account
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def access_account(session: AsyncSession, account_id: int | str) -> Account:
+    """The active account with this id, or 404."""
+    try:
+        key = int(account_id)
+    except (TypeError, ValueError):
+        raise not_found("Account") from None
+    account = await session.get(Account, key)
+    if account is None or account.suspended_at is not None:
+        raise not_found("Account")
+    return account
+
+
+async def accounts_by_ids(session: AsyncSession, account_ids: set[int]) -> dict[int, Account]:
+    if not account_ids:
+        return {}
+    rows = await session.scalars(select(Account).where(Account.id.in_(account_ids)))
+    return {account.id: account for account in rows}
+
+
+async def lookup_account(session: AsyncSession, acct: str) -> Account:
+    """Resolve `username` or `username@this-host` (no federation: other hosts are 404)."""
+    username = acct.strip().lstrip("@").split("@", 1)[0].lower()
+    account = await session.scalar(select(Account).where(Account.username_lower == username))
+    if account is None or account.suspended_at is not None:
+        raise not_found("Account")
+    return account
+
+
+async def do_update_profile(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    account: Account,
+    display_name: str | None = None,
+    note: str | None = None,
+    locked: bool | None = None,
+    website: str | None = None,
+    avatar_key: str | None = None,
+) -> Account:
+    if display_name is not None:
+        if len(display_name) > settings.max_display_name_chars:
+            raise unprocessable(
+                f"display_name is longer than {settings.max_display_name_chars} characters",
+                field="display_name",
+            )
+        account.display_name = display_name
+    if note is not None:
+        if len(note) > settings.max_bio_chars:
+            raise unprocessable(
+                f"note is longer than {settings.max_bio_chars} characters", field="note"
+            )
+        account.note = note
+    if website is not None:
+        if website and not re.fullmatch(r"https?://\S{1,190}", website):
+            raise unprocessable("website must be an http(s) URL", field="website")
+        account.website = website
+    if locked is not None:
+        account.locked = locked
+    if avatar_key is not None:
+        account.avatar_key = avatar_key
+    account.updated_at = utcnow()
+    await session.flush()
+    return account
+
+
+async def adjust_counts(
+    session: AsyncSession,
+    account_id: int,
+    *,
+    followers: int = 0,
+    following: int = 0,
+    statuses: int = 0,
+    last_status_at: datetime | None = None,
+) -> None:
+    """Change an account's counters in the caller's transaction (never below zero)."""
+    values: dict[str, object] = {"updated_at": utcnow()}
+    for column, delta in (
+        (Account.followers_count, followers),
+        (Account.following_count, following),
+        (Account.statuses_count, statuses),
+    ):
+        if delta:
+            values[column.key] = case((column + delta < 0, 0), else_=column + delta)
+    if last_status_at is not None:
+        values["last_status_at"] = last_status_at
+    await session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def set_role(session: AsyncSession, *, account: Account, role: str) -> None:
+    if role not in {"user", "moderator", "admin"}:
+        raise ApiError(422, "role must be user, moderator or admin")
+    account.role = role
+    await session.flush()

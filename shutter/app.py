@@ -1,0 +1,82 @@
+"""The ASGI application: routes of every service, error shapes, and in-process workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from shutter import __version__
+from shutter.accounts.api import router as accounts_router
+from shutter.auth.api import router as auth_router
+from shutter.feed.api import router as feed_router
+from shutter.feed import jobs as _feed_jobs  # noqa: F401  (registers job handlers)
+from shutter.graph.api import router as graph_router
+from shutter.infra.context import AppContext
+from shutter.infra.errors import install_error_handlers
+from shutter.infra.http import json_response
+from shutter.infra.jobs import run_worker
+from shutter.infra.logging import configure_logging
+from shutter.infra.settings import Settings, load_settings
+from shutter.instance.api import router as instance_router
+from shutter.media.api import router as media_router
+from shutter.posts.api import router as posts_router
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = AppContext.create(settings)
+        app.state.ctx = ctx
+        stop = asyncio.Event()
+        workers = [
+            asyncio.create_task(run_worker(ctx, stop)) for _ in range(settings.embedded_workers)
+        ]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await ctx.close()
+
+    app = FastAPI(
+        title="Shutter",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    install_error_handlers(app)
+    for router in (
+        auth_router,
+        accounts_router,
+        graph_router,
+        media_router,
+        posts_router,
+        feed_router,
+        instance_router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return json_response({"status": "ok"})
+
+    @app.get("/api/v1/shutter/hello", include_in_schema=False)
+    async def hello() -> Response:
+        """The cheapest route of this server: the yardstick benchmarks compare against."""
+        return json_response({"hello": "world"})
+
+    return app

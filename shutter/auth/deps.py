@@ -1,0 +1,85 @@
+"""Who is calling: bearer-token dependencies for routes, with Mastodon's scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from shutter.accounts.models import Account
+from shutter.auth import service
+from shutter.auth.scopes import covers
+from shutter.auth.service import Caller
+from shutter.infra.deps import Ctx
+from shutter.infra.errors import ApiError
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("access_token") or None
+
+
+async def optional_caller(request: Request, ctx: Ctx) -> Caller | None:
+    """The token's caller; 401 for a token that is present but not valid."""
+    if "caller" in request.scope:
+        return request.scope["caller"]  # type: ignore[no-any-return]
+    raw = bearer_token(request)
+    caller = None
+    if raw is not None:
+        async with ctx.db.read() as session:
+            caller = await service.authenticate(session, raw)
+        if caller is None:
+            raise ApiError(401, "The access token is invalid")
+    request.scope["caller"] = caller
+    return caller
+
+
+OptionalCaller = Annotated[Caller | None, Depends(optional_caller)]
+
+
+def _check_scope(caller: Caller, scope: str | None) -> None:
+    """`scope` may name alternatives separated by spaces; any one of them suffices."""
+    if scope and not any(covers(caller.scopes, option) for option in scope.split()):
+        raise ApiError(403, "This action is outside the authorized scopes")
+
+
+def app_token(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Caller]]:
+    """Any valid token, user or app-only (for sign-up and app endpoints)."""
+
+    async def dependency(caller: OptionalCaller) -> Caller:
+        if caller is None:
+            raise ApiError(401, "The access token is invalid")
+        _check_scope(caller, scope)
+        return caller
+
+    return dependency
+
+
+def user(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Account]]:
+    """The account behind a user token holding `scope`; 401 without one, 403 if out of scope."""
+
+    async def dependency(caller: OptionalCaller) -> Account:
+        if caller is None:
+            raise ApiError(401, "The access token is invalid")
+        if caller.account is None:
+            raise ApiError(422, "This method requires an authenticated user")
+        _check_scope(caller, scope)
+        return caller.account
+
+    return dependency
+
+
+def optional_user(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Account | None]]:
+    """The viewing account if a user token is given (public reads work without one)."""
+
+    async def dependency(caller: OptionalCaller) -> Account | None:
+        if caller is None or caller.account is None:
+            return None
+        _check_scope(caller, scope)
+        return caller.account
+
+    return dependency

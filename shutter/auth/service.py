@@ -1,0 +1,309 @@
+"""OAuth 2: apps, the four grants, authorization codes with PKCE, tokens and revocation.
+
+Tokens, refresh tokens and codes are 256-bit random strings; only their SHA-256 is
+stored, so reading the database does not yield a usable credential.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.accounts import service as accounts
+from shutter.accounts.models import Account
+from shutter.auth.models import App, AuthorizationCode, Token
+from shutter.auth.scopes import parse_scopes, within
+from shutter.infra.db import utcnow
+from shutter.infra.errors import ApiError
+from shutter.infra.ids import ids
+from shutter.infra.settings import Settings
+
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+CODE_LIFETIME = timedelta(minutes=10)
+
+
+class OAuthError(ApiError):
+    """An RFC 6749 error: `{"error": code, "error_description": text}`."""
+
+    def __init__(self, code: str, description: str, status: int = 400) -> None:
+        super().__init__(status, code, extra={"error_description": description})
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def check_redirect_uris(raw: str | list[str]) -> list[str]:
+    uris = raw if isinstance(raw, list) else raw.replace("\r", "").split("\n")
+    uris = [u.strip() for u in uris if u.strip()]
+    if not uris:
+        raise ApiError(422, "Validation failed: redirect_uris can't be blank")
+    for uri in uris:
+        if uri == OOB:
+            continue
+        parts = urlsplit(uri)
+        if not parts.scheme or parts.fragment or (parts.scheme in ("http", "https") and not parts.netloc):
+            raise ApiError(422, "Validation failed: redirect_uris must be absolute URIs")
+    return uris
+
+
+async def do_register_app(
+    session: AsyncSession,
+    *,
+    name: str,
+    redirect_uris: str | list[str],
+    scopes: str | None,
+    website: str | None,
+) -> App:
+    uris = check_redirect_uris(redirect_uris)
+    try:
+        scope_list = parse_scopes(scopes)
+    except ValueError as exc:
+        raise ApiError(422, f"Validation failed: scopes: {exc}") from None
+    app = App(
+        id=ids.next_id(0),
+        name=name.strip(),
+        website=website or None,
+        redirect_uris="\n".join(uris),
+        scopes=" ".join(scope_list),
+        client_id=secrets.token_urlsafe(32),
+        client_secret=secrets.token_urlsafe(32),
+    )
+    session.add(app)
+    await session.flush()
+    return app
+
+
+async def access_client(
+    session: AsyncSession, client_id: str | None, client_secret: str | None
+) -> App:
+    """The app these client credentials belong to, or `invalid_client` (401)."""
+    if not client_id or not client_secret:
+        raise OAuthError("invalid_client", "Client authentication failed", 401)
+    app = await session.scalar(select(App).where(App.client_id == client_id))
+    if app is None or not hmac.compare_digest(app.client_secret, client_secret):
+        raise OAuthError("invalid_client", "Client authentication failed", 401)
+    return app
+
+
+async def app_by_client_id(session: AsyncSession, client_id: str) -> App | None:
+    if not client_id:
+        return None
+    return await session.scalar(select(App).where(App.client_id == client_id))
+
+
+def _requested_scopes(app: App, raw: str | None) -> list[str]:
+    try:
+        requested = parse_scopes(raw, default=app.scopes)
+    except ValueError as exc:
+        raise OAuthError("invalid_scope", str(exc)) from None
+    if not within(requested, app.scopes.split()):
+        raise OAuthError("invalid_scope", "The requested scope exceeds what the app registered")
+    return requested
+
+
+@dataclass
+class IssuedToken:
+    token: Token
+    raw: str
+    raw_refresh: str | None
+
+
+async def issue_token(
+    session: AsyncSession,
+    *,
+    app: App,
+    account: Account | None,
+    scopes: list[str],
+    with_refresh: bool = True,
+) -> IssuedToken:
+    raw = new_secret()
+    raw_refresh = new_secret() if with_refresh and account is not None else None
+    token = Token(
+        id=ids.next_id(0 if account is None else account.id),
+        token_hash=digest(raw),
+        refresh_hash=digest(raw_refresh) if raw_refresh else None,
+        app_id=app.id,
+        account_id=account.id if account else None,
+        scopes=" ".join(scopes),
+        created_at=utcnow(),
+    )
+    session.add(token)
+    await session.flush()
+    return IssuedToken(token, raw, raw_refresh)
+
+
+async def grant_client_credentials(session: AsyncSession, *, app: App, scope: str | None) -> IssuedToken:
+    return await issue_token(
+        session, app=app, account=None, scopes=_requested_scopes(app, scope), with_refresh=False
+    )
+
+
+async def grant_password(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    app: App,
+    username: str | None,
+    password: str | None,
+    scope: str | None,
+) -> IssuedToken:
+    if not username or not password:
+        raise OAuthError("invalid_request", "username and password are required")
+    scopes = _requested_scopes(app, scope)
+    account = await accounts.authenticate_password(
+        session, settings=settings, login=username, password=password
+    )
+    if account is None:
+        raise OAuthError("invalid_grant", "The username or password is incorrect")
+    return await issue_token(session, app=app, account=account, scopes=scopes)
+
+
+def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
+    if method == "plain":
+        return hmac.compare_digest(verifier, challenge)
+    computed = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    return hmac.compare_digest(computed.decode(), challenge)
+
+
+async def grant_authorization_code(
+    session: AsyncSession,
+    *,
+    app: App,
+    code: str | None,
+    redirect_uri: str | None,
+    code_verifier: str | None,
+) -> IssuedToken:
+    if not code:
+        raise OAuthError("invalid_request", "code is required")
+    stored = await session.get(AuthorizationCode, digest(code))
+    invalid = OAuthError("invalid_grant", "The authorization code is invalid or expired")
+    if stored is None or stored.app_id != app.id or stored.used_at is not None:
+        raise invalid
+    if stored.expires_at < utcnow():
+        raise invalid
+    if redirect_uri is not None and redirect_uri != stored.redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
+    if stored.code_challenge:
+        if not code_verifier or not pkce_matches(
+            code_verifier, stored.code_challenge, stored.code_challenge_method or "S256"
+        ):
+            raise OAuthError("invalid_grant", "The PKCE code_verifier does not match")
+    stored.used_at = utcnow()
+    account = await accounts.access_account(session, stored.account_id)
+    return await issue_token(session, app=app, account=account, scopes=stored.scopes.split())
+
+
+async def grant_refresh_token(
+    session: AsyncSession, *, app: App, refresh_token: str | None, scope: str | None
+) -> IssuedToken:
+    """Exchange a refresh token for a new pair; the old access token is revoked (rotation)."""
+    if not refresh_token:
+        raise OAuthError("invalid_request", "refresh_token is required")
+    old = await session.scalar(select(Token).where(Token.refresh_hash == digest(refresh_token)))
+    if old is None or old.app_id != app.id or old.revoked_at is not None or old.account_id is None:
+        raise OAuthError("invalid_grant", "The refresh token is invalid")
+    scopes = old.scopes.split()
+    if scope:
+        try:
+            requested = parse_scopes(scope)
+        except ValueError as exc:
+            raise OAuthError("invalid_scope", str(exc)) from None
+        if not within(requested, scopes):
+            raise OAuthError("invalid_scope", "A refresh cannot widen the token's scopes")
+        scopes = requested
+    old.revoked_at = utcnow()
+    old.refresh_hash = None
+    account = await accounts.access_account(session, old.account_id)
+    return await issue_token(session, app=app, account=account, scopes=scopes)
+
+
+async def do_create_code(
+    session: AsyncSession,
+    *,
+    app: App,
+    account: Account,
+    redirect_uri: str,
+    scopes: list[str],
+    code_challenge: str | None,
+    code_challenge_method: str | None,
+) -> str:
+    raw = new_secret()
+    session.add(
+        AuthorizationCode(
+            code_hash=digest(raw),
+            app_id=app.id,
+            account_id=account.id,
+            redirect_uri=redirect_uri,
+            scopes=" ".join(scopes),
+            code_challenge=code_challenge,
+            code_challenge_method=code_challenge_method if code_challenge else None,
+            expires_at=utcnow() + CODE_LIFETIME,
+        )
+    )
+    await session.flush()
+    return raw
+
+
+async def do_revoke(session: AsyncSession, *, app: App, raw_token: str) -> None:
+    """Revoke an access or refresh token of this app (unknown tokens are not an error)."""
+    hashed = digest(raw_token)
+    await session.execute(
+        update(Token)
+        .where(
+            ((Token.token_hash == hashed) | (Token.refresh_hash == hashed))
+            & (Token.app_id == app.id)
+            & Token.revoked_at.is_(None)
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the token's scopes, its app and (for user tokens) the account."""
+
+    token_id: int
+    app_id: int
+    scopes: frozenset[str]
+    account: Account | None
+
+
+async def authenticate(session: AsyncSession, raw_token: str) -> Caller | None:
+    """The caller behind a bearer token, or None when it is unknown, revoked or expired."""
+    row = (
+        await session.execute(
+            select(Token, Account)
+            .outerjoin(Account, Account.id == Token.account_id)
+            .where(Token.token_hash == digest(raw_token))
+        )
+    ).first()
+    if row is None:
+        return None
+    token, account = row
+    if token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at < utcnow():
+        return None
+    if account is not None and account.suspended_at is not None:
+        return None
+    return Caller(token.id, token.app_id, frozenset(token.scopes.split()), account)
+
+
+async def access_app(session: AsyncSession, app_id: int) -> App:
+    app = await session.get(App, app_id)
+    if app is None:
+        raise ApiError(401, "The access token is invalid")
+    return app

@@ -1,0 +1,1 @@
+"""Feed jobs: fan-out of new posts and back-fill after a follow."""

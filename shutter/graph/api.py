@@ -1,0 +1,7 @@
+"""Graph routes: follow, unfollow, follow requests, relationships, followers, following."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

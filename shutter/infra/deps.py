@@ -1,0 +1,33 @@
+"""FastAPI dependencies shared by every service's routes, aliased as types."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.infra.context import AppContext
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+
+
+async def _read_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    async with ctx.db.read() as session:
+        yield session
+
+
+async def _write_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    async with ctx.db.write() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(_read_session)]
+WriteSession = Annotated[AsyncSession, Depends(_write_session)]

@@ -1,0 +1,216 @@
+"""A durable job queue in the database: the outbox and the queue are one table.
+
+A job is a row written in the same transaction as the change that causes it, so a crash
+between commit and enqueue cannot lose it. Workers claim rows atomically (FOR UPDATE SKIP
+LOCKED on PostgreSQL; SQLite's single writer makes the UPDATE itself atomic) under a
+lease: a worker killed mid-job leaves a row whose lease runs out and is claimed again.
+Delivery is therefore at-least-once and every handler must be safe to run twice.
+Failures retry with exponential backoff; after `job_max_attempts` the row is kept as
+`dead` with its last error, for an operator to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shutter.infra.db import Base, UTCDateTime, on_commit, utcnow
+from shutter.infra.ids import ids
+
+if TYPE_CHECKING:
+    from shutter.infra.context import AppContext
+
+log = structlog.get_logger("shutter.jobs")
+
+QUEUED, RUNNING, DEAD = "queued", "running", "dead"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_claim", "status", "run_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Handler = Callable[["AppContext", dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    handler: Handler
+    timeout_seconds: float = 30.0
+
+
+_registry: dict[str, JobKind] = {}
+_wakeups: set[asyncio.Event] = set()
+
+
+def job(name: str, *, timeout_seconds: float = 30.0) -> Callable[[Handler], Handler]:
+    """Register an async handler `(ctx, payload)` for jobs of kind `name`."""
+
+    def register(handler: Handler) -> Handler:
+        _registry[name] = JobKind(name, handler, timeout_seconds)
+        return handler
+
+    return register
+
+
+def _wake_local_workers() -> None:
+    for event in _wakeups:
+        event.set()
+
+
+def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, delay: float = 0) -> None:
+    """Add a job to the caller's transaction; it becomes visible to workers on commit."""
+    session.add(
+        Job(
+            id=ids.next_id(0),
+            kind=kind,
+            payload=payload,
+            run_at=utcnow() + timedelta(seconds=delay),
+        )
+    )
+    on_commit(session, _wake_local_workers)
+
+
+def backoff_seconds(attempts: int) -> float:
+    return min(3600.0, 2.0**attempts) * random.uniform(0.5, 1.0)
+
+
+@dataclass
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    run_at: datetime
+
+
+async def claim(ctx: AppContext, *, limit: int) -> list[ClaimedJob]:
+    now = utcnow()
+    due = (
+        select(Job.id)
+        .where(
+            ((Job.status == QUEUED) & (Job.run_at <= now))
+            | ((Job.status == RUNNING) & (Job.locked_until < now))
+        )
+        .order_by(Job.run_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    lease = now + timedelta(seconds=ctx.settings.job_lease_seconds)
+    async with ctx.db.write() as session:
+        rows = await session.execute(
+            update(Job)
+            .where(Job.id.in_(due.scalar_subquery()))
+            .values(status=RUNNING, attempts=Job.attempts + 1, locked_until=lease)
+            .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.run_at)
+            .execution_options(synchronize_session=False)
+        )
+        return [ClaimedJob(*row) for row in rows.all()]
+
+
+async def _finish(ctx: AppContext, claimed: ClaimedJob, error: str | None) -> str:
+    """Record the outcome, if this worker still holds the job (same attempt number)."""
+    mine = (Job.id == claimed.id) & (Job.attempts == claimed.attempts)
+    async with ctx.db.write() as session:
+        if error is None:
+            await session.execute(delete(Job).where(mine))
+            return "done"
+        if claimed.attempts >= ctx.settings.job_max_attempts:
+            await session.execute(
+                update(Job).where(mine).values(status=DEAD, locked_until=None, last_error=error)
+            )
+            return "dead"
+        retry_at = utcnow() + timedelta(seconds=backoff_seconds(claimed.attempts))
+        await session.execute(
+            update(Job)
+            .where(mine)
+            .values(status=QUEUED, run_at=retry_at, locked_until=None, last_error=error)
+        )
+        return "retry"
+
+
+async def execute(ctx: AppContext, claimed: ClaimedJob) -> str:
+    kind = _registry.get(claimed.kind)
+    waited_ms = max(0.0, (utcnow() - claimed.run_at).total_seconds() * 1000)
+    started = time.perf_counter()
+    error: str | None = None
+    if kind is None:
+        error = f"no handler for job kind {claimed.kind!r}"
+    else:
+        try:
+            async with asyncio.timeout(kind.timeout_seconds):
+                await kind.handler(ctx, claimed.payload)
+        except Exception as exc:  # a failing job must never take the worker down
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+    outcome = await _finish(ctx, claimed, error)
+    log.info(
+        "job",
+        kind=claimed.kind,
+        job_id=claimed.id,
+        attempt=claimed.attempts,
+        wait_ms=round(waited_ms, 1),
+        run_ms=round((time.perf_counter() - started) * 1000, 1),
+        outcome=outcome,
+        error=error,
+    )
+    return outcome
+
+
+async def run_worker(ctx: AppContext, stop: asyncio.Event, *, batch: int = 10) -> None:
+    """Claim and run jobs until `stop` is set; sleeps until woken or the poll interval."""
+    wake = asyncio.Event()
+    _wakeups.add(wake)
+    try:
+        while not stop.is_set():
+            try:
+                claimed = await claim(ctx, limit=batch)
+            except Exception:  # database briefly unreachable: keep polling
+                log.exception("job_claim_failed")
+                claimed = []
+            for item in claimed:
+                await execute(ctx, item)
+            if claimed:
+                continue
+            wake.clear()
+            waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(
+                waiters, timeout=ctx.settings.job_poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
+    finally:
+        _wakeups.discard(wake)
+
+
+async def drain(ctx: AppContext, *, max_rounds: int = 1000) -> int:
+    """Run due jobs until none are left (tests, `shutter worker --once`); returns the count."""
+    done = 0
+    for _ in range(max_rounds):
+        claimed = await claim(ctx, limit=50)
+        if not claimed:
+            break
+        for item in claimed:
+            await execute(ctx, item)
+            done += 1
+    return done

@@ -1,0 +1,151 @@
+"""One typed settings object, read from `SHUTTER_*` variables and `.env`, validated at start."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class SettingsError(Exception):
+    """Raised when the settings cannot run a service; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SHUTTER_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # --- where things live -------------------------------------------------------------
+    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Root of the embedded profile's data.")
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy async URL. Empty means the embedded SQLite file "
+        "`<var_dir>/shutter.db`; scaled: postgresql+asyncpg://user@host/db.",
+    )
+    media_dir: Path | None = Field(
+        None, description="Where media files are stored; default `<var_dir>/media`."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public URL of the service, used in links, media URLs and OAuth.",
+    )
+    instance_title: str = Field("Shutter", description="Shown to clients as the title.")
+    instance_description: str = Field(
+        "Photos and videos from people you follow.", description="Shown to clients."
+    )
+    contact_email: str = Field("", description="Admin contact published in instance info.")
+
+    # --- secrets -------------------------------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs web sessions and CSRF tokens. Generated and kept in "
+        "`<var_dir>/secret_key` when embedded; required when on PostgreSQL.",
+    )
+
+    argon2_time_cost: int = Field(3, ge=1, description="argon2id passes per password hash.")
+    argon2_memory_kib: int = Field(
+        65536, ge=64, description="argon2id memory per password hash, in KiB."
+    )
+
+    # --- product limits (published in /api/v2/instance) --------------------------------------
+    max_caption_chars: int = Field(255, ge=1, le=5000, description="Caption length limit.")
+    max_media_per_post: int = Field(6, ge=1, le=20, description="Media per post.")
+    max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Upload size limit.")
+    max_image_pixels: int = Field(50_000_000, ge=10_000, description="Decoded pixel limit.")
+    max_bio_chars: int = Field(150, ge=1, description="Profile bio length limit.")
+    max_display_name_chars: int = Field(30, ge=1, description="Display name length limit.")
+    idempotency_ttl_seconds: int = Field(3600, ge=1, description="Idempotency-Key lifetime.")
+
+    # --- feeds ---------------------------------------------------------------------------
+    feed_max_entries: int = Field(800, ge=20, description="Entries kept per home feed.")
+    fanout_batch_size: int = Field(500, ge=1, description="Followers per fan-out job batch.")
+
+    # --- jobs ----------------------------------------------------------------------------
+    embedded_workers: int = Field(
+        1, ge=0, description="In-process job workers per API process (0: only `shutter worker`)."
+    )
+    job_max_attempts: int = Field(8, ge=1, description="Tries before a job is dead-lettered.")
+    job_lease_seconds: int = Field(
+        60, ge=1, description="A claimed job not finished in this time is taken again."
+    )
+    job_poll_seconds: float = Field(0.5, gt=0, description="Idle poll interval of workers.")
+
+    # --- server --------------------------------------------------------------------------
+    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_json: bool = Field(False, description="JSON log lines (for log shippers).")
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be debug, info, warning or error")
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _secret_required_when_scaled(self) -> Settings:
+        if self.is_postgres and self.secret_key is None:
+            raise ValueError(
+                "SHUTTER_SECRET_KEY must be set when SHUTTER_DATABASE_URL is PostgreSQL "
+                "(every API instance needs the same key)"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'shutter.db'}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.var_dir / "media"
+
+    @cached_property
+    def secret(self) -> str:
+        """The secret key, generated once and kept under var_dir when embedded."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or a SettingsError naming every bad field."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [
+            f"  SHUTTER_{'_'.join(str(p) for p in err['loc']).upper() or '?'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None

@@ -1,0 +1,125 @@
+"""Instance information, where Mastodon clients read the server's version and limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from shutter import __version__
+from shutter.infra.deps import Ctx
+from shutter.infra.http import json_response
+from shutter.infra.settings import Settings
+from shutter.media.service import IMAGE_MIME_TYPES
+
+router = APIRouter()
+
+# Pixelfed's convention: a Mastodon version first, so clients enable the endpoints we have.
+MASTODON_COMPAT = "4.3.0"
+
+
+def version_string() -> str:
+    return f"{MASTODON_COMPAT} (compatible; Shutter {__version__})"
+
+
+def _host(settings: Settings) -> str:
+    return settings.base_url.split("://", 1)[1]
+
+
+def _statuses(settings: Settings) -> dict[str, Any]:
+    return {
+        "max_characters": settings.max_caption_chars,
+        "max_media_attachments": settings.max_media_per_post,
+        "characters_reserved_per_url": 23,
+    }
+
+
+def _media(settings: Settings) -> dict[str, Any]:
+    return {
+        "supported_mime_types": list(IMAGE_MIME_TYPES),
+        "image_size_limit": settings.max_image_bytes,
+        "image_matrix_limit": settings.max_image_pixels,
+        "video_size_limit": 0,
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0,
+        "description_limit": 1500,
+    }
+
+
+@router.get("/api/v1/instance")
+async def instance_v1(ctx: Ctx) -> Response:
+    s = ctx.settings
+    host = _host(s)
+    return json_response(
+        {
+            "uri": host,
+            "title": s.instance_title,
+            "short_description": s.instance_description,
+            "description": s.instance_description,
+            "email": s.contact_email,
+            "version": version_string(),
+            "urls": {"streaming_api": s.base_url.replace("http", "ws", 1)},
+            "stats": {"user_count": 0, "status_count": 0, "domain_count": 1},
+            "thumbnail": None,
+            "languages": ["en"],
+            "registrations": True,
+            "approval_required": False,
+            "invites_enabled": False,
+            "configuration": {
+                "accounts": {"max_featured_tags": 0},
+                "statuses": _statuses(s),
+                "media_attachments": _media(s),
+                "polls": {
+                    "max_options": 0,
+                    "max_characters_per_option": 0,
+                    "min_expiration": 0,
+                    "max_expiration": 0,
+                },
+            },
+            "contact_account": None,
+            "rules": [],
+        }
+    )
+
+
+@router.get("/api/v2/instance")
+async def instance_v2(ctx: Ctx) -> Response:
+    s = ctx.settings
+    return json_response(
+        {
+            "domain": _host(s),
+            "title": s.instance_title,
+            "version": version_string(),
+            "source_url": "https://github.com/shutter-social/shutter",
+            "description": s.instance_description,
+            "usage": {"users": {"active_month": 0}},
+            "thumbnail": {"url": f"{s.base_url}/static/missing-header.png"},
+            "icon": [],
+            "languages": ["en"],
+            "api_versions": {"mastodon": 2},
+            "configuration": {
+                "urls": {"streaming": s.base_url.replace("http", "ws", 1), "status": None},
+                "vapid": {"public_key": ""},
+                "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+                "statuses": _statuses(s),
+                "media_attachments": _media(s) | {"image_matrix_limit": s.max_image_pixels},
+                "polls": {
+                    "max_options": 0,
+                    "max_characters_per_option": 0,
+                    "min_expiration": 0,
+                    "max_expiration": 0,
+                },
+                "translation": {"enabled": False},
+                "limited_federation": True,
+            },
+            "registrations": {
+                "enabled": True,
+                "approval_required": False,
+                "message": None,
+                "url": None,
+            },
+            "contact": {"email": s.contact_email, "account": None},
+            "rules": [],
+        }
+    )

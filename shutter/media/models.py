@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shutter.infra.db import Base, UTCDateTime, utcnow
+
+
+class Media(Base):
+    """An uploaded file and its processed variants; moves pending → ready or failed."""
+
+    __tablename__ = "media"
+    __table_args__ = (
+        Index("ix_media_account", "account_id", "id"),
+        Index("ix_media_post", "post_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="SET NULL")
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    kind: Mapped[str] = mapped_column(String(12), default="image")
+    description: Mapped[str | None] = mapped_column(Text)
+    focus_x: Mapped[float] = mapped_column(Float, default=0.0)
+    focus_y: Mapped[float] = mapped_column(Float, default=0.0)
+    blurhash: Mapped[str | None] = mapped_column(String(100))
+    original_key: Mapped[str | None] = mapped_column(String(200))
+    variants: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

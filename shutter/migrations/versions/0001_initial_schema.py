@@ -1,0 +1,348 @@
+"""initial schema
+
+Revision ID: 0001
+Revises: none
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "accounts",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("username", sa.String(length=30), nullable=False),
+        sa.Column("username_lower", sa.String(length=30), nullable=False),
+        sa.Column("display_name", sa.String(length=100), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("website", sa.String(length=200), nullable=False),
+        sa.Column("locked", sa.Boolean(), nullable=False),
+        sa.Column("avatar_key", sa.String(length=200), nullable=True),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("followers_count", sa.Integer(), nullable=False),
+        sa.Column("following_count", sa.Integer(), nullable=False),
+        sa.Column("statuses_count", sa.Integer(), nullable=False),
+        sa.Column("last_status_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
+        sa.UniqueConstraint("username_lower", name=op.f("uq_accounts_username_lower")),
+    )
+    op.create_table(
+        "feed_entries",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("author_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("account_id", "post_id", name=op.f("pk_feed_entries")),
+    )
+    with op.batch_alter_table("feed_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_feed_entries_author", ["account_id", "author_id"], unique=False)
+        batch_op.create_index("ix_feed_entries_post", ["post_id"], unique=False)
+
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("run_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_claim", ["status", "run_at"], unique=False)
+
+    op.create_table(
+        "oauth_apps",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("website", sa.String(length=500), nullable=True),
+        sa.Column("redirect_uris", sa.Text(), nullable=False),
+        sa.Column("scopes", sa.String(length=500), nullable=False),
+        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.Column("client_secret", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_apps")),
+        sa.UniqueConstraint("client_id", name=op.f("uq_oauth_apps_client_id")),
+    )
+    op.create_table(
+        "credentials",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("email_lower", sa.String(length=254), nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_credentials_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_credentials")),
+        sa.UniqueConstraint("email_lower", name=op.f("uq_credentials_email_lower")),
+    )
+    op.create_table(
+        "follow_requests",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_follow_requests_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_follow_requests_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_requests")),
+        sa.UniqueConstraint(
+            "account_id", "target_account_id", name=op.f("uq_follow_requests_account_id")
+        ),
+    )
+    with op.batch_alter_table("follow_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_follow_requests_target", ["target_account_id", "id"], unique=False
+        )
+
+    op.create_table(
+        "follows",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_follows_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_follows_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_follows")),
+        sa.UniqueConstraint("account_id", "target_account_id", name=op.f("uq_follows_account_id")),
+    )
+    with op.batch_alter_table("follows", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_follows_target", ["target_account_id", "account_id"], unique=False
+        )
+
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_idempotency_keys_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "key", name=op.f("pk_idempotency_keys")),
+    )
+    op.create_table(
+        "oauth_codes",
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("app_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("redirect_uri", sa.Text(), nullable=False),
+        sa.Column("scopes", sa.String(length=500), nullable=False),
+        sa.Column("code_challenge", sa.String(length=128), nullable=True),
+        sa.Column("code_challenge_method", sa.String(length=10), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_oauth_codes_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["app_id"],
+            ["oauth_apps.id"],
+            name=op.f("fk_oauth_codes_app_id_oauth_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_oauth_codes")),
+    )
+    with op.batch_alter_table("oauth_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_oauth_codes_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_oauth_codes_app_id"), ["app_id"], unique=False)
+
+    op.create_table(
+        "oauth_tokens",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("refresh_hash", sa.String(length=64), nullable=True),
+        sa.Column("app_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=True),
+        sa.Column("scopes", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_oauth_tokens_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["app_id"],
+            ["oauth_apps.id"],
+            name=op.f("fk_oauth_tokens_app_id_oauth_apps"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_tokens")),
+        sa.UniqueConstraint("refresh_hash", name=op.f("uq_oauth_tokens_refresh_hash")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_oauth_tokens_token_hash")),
+    )
+    with op.batch_alter_table("oauth_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_oauth_tokens_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_oauth_tokens_app_id"), ["app_id"], unique=False)
+
+    op.create_table(
+        "posts",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("caption", sa.Text(), nullable=False),
+        sa.Column("visibility", sa.String(length=10), nullable=False),
+        sa.Column("in_reply_to_id", sa.BigInteger(), nullable=True),
+        sa.Column("in_reply_to_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("app_id", sa.BigInteger(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_posts_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
+    )
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.create_index("ix_posts_account", ["account_id", "id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_posts_in_reply_to_id"), ["in_reply_to_id"], unique=False
+        )
+
+    op.create_table(
+        "media",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("focus_x", sa.Float(), nullable=False),
+        sa.Column("focus_y", sa.Float(), nullable=False),
+        sa.Column("blurhash", sa.String(length=100), nullable=True),
+        sa.Column("original_key", sa.String(length=200), nullable=True),
+        sa.Column("variants", sa.JSON(), nullable=False),
+        sa.Column("meta", sa.JSON(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_media_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_media_post_id_posts"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_media")),
+    )
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.create_index("ix_media_account", ["account_id", "id"], unique=False)
+        batch_op.create_index("ix_media_post", ["post_id", "position"], unique=False)
+
+    op.create_table(
+        "post_edits",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("caption", sa.Text(), nullable=False),
+        sa.Column("media_descriptions", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_edits_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_post_edits")),
+    )
+    with op.batch_alter_table("post_edits", schema=None) as batch_op:
+        batch_op.create_index("ix_post_edits_post", ["post_id", "id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("post_edits", schema=None) as batch_op:
+        batch_op.drop_index("ix_post_edits_post")
+
+    op.drop_table("post_edits")
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.drop_index("ix_media_post")
+        batch_op.drop_index("ix_media_account")
+
+    op.drop_table("media")
+    with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_posts_in_reply_to_id"))
+        batch_op.drop_index("ix_posts_account")
+
+    op.drop_table("posts")
+    with op.batch_alter_table("oauth_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oauth_tokens_app_id"))
+        batch_op.drop_index(batch_op.f("ix_oauth_tokens_account_id"))
+
+    op.drop_table("oauth_tokens")
+    with op.batch_alter_table("oauth_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_oauth_codes_app_id"))
+        batch_op.drop_index(batch_op.f("ix_oauth_codes_account_id"))
+
+    op.drop_table("oauth_codes")
+    op.drop_table("idempotency_keys")
+    with op.batch_alter_table("follows", schema=None) as batch_op:
+        batch_op.drop_index("ix_follows_target")
+
+    op.drop_table("follows")
+    with op.batch_alter_table("follow_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_follow_requests_target")
+
+    op.drop_table("follow_requests")
+    op.drop_table("credentials")
+    op.drop_table("oauth_apps")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_claim")
+
+    op.drop_table("jobs")
+    with op.batch_alter_table("feed_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_feed_entries_post")
+        batch_op.drop_index("ix_feed_entries_author")
+
+    op.drop_table("feed_entries")
+    op.drop_table("accounts")

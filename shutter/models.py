@@ -1,0 +1,27 @@
+"""Every service's tables, imported together so migrations see the whole schema."""
+
+from shutter.accounts.models import Account, Credential
+from shutter.auth.models import App, AuthorizationCode, Token
+from shutter.feed.models import FeedEntry
+from shutter.graph.models import Follow, FollowRequest
+from shutter.infra.db import Base
+from shutter.infra.jobs import Job
+from shutter.media.models import Media
+from shutter.posts.models import IdempotencyKey, Post, PostEdit
+
+__all__ = [
+    "Account",
+    "App",
+    "AuthorizationCode",
+    "Base",
+    "Credential",
+    "FeedEntry",
+    "Follow",
+    "FollowRequest",
+    "IdempotencyKey",
+    "Job",
+    "Media",
+    "Post",
+    "PostEdit",
+    "Token",
+]
