@@ -1,0 +1,62 @@
+"""Mastodon pagination: max_id / since_id / min_id / limit in, `Link` header out."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import field_validator
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+from starlette.datastructures import URL
+
+from shutter.infra.params import QueryParams
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 40
+
+S = TypeVar("S", bound=Select[Any])
+
+
+class PageParams(QueryParams):
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+    limit: int = DEFAULT_LIMIT
+
+    @field_validator("max_id", "since_id", "min_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("limit", mode="after")
+    @classmethod
+    def _clamp(cls, value: int) -> int:
+        return max(1, min(value, MAX_LIMIT))
+
+
+def paginate(query: S, column: InstrumentedAttribute[int], page: PageParams) -> S:
+    """Apply the page's bounds and order to `query` (newest first, or just above min_id)."""
+    if page.max_id is not None:
+        query = query.where(column < page.max_id)
+    if page.since_id is not None:
+        query = query.where(column > page.since_id)
+    if page.min_id is not None:
+        # The page right above min_id: ascending from it, flipped back by the caller.
+        return query.where(column > page.min_id).order_by(column.asc()).limit(page.limit)
+    return query.order_by(column.desc()).limit(page.limit)
+
+
+def in_display_order(ids: list[int], page: PageParams) -> list[int]:
+    """Results of `paginate` newest first, whichever direction they were fetched in."""
+    return sorted(ids, reverse=True) if page.min_id is not None else ids
+
+
+def link_header(url: URL, ids: list[int]) -> dict[str, str]:
+    """`Link` with rel=next (older, max_id) and rel=prev (newer, min_id) for a page."""
+    if not ids:
+        return {}
+    newest, oldest = max(ids), min(ids)
+    base = url.remove_query_params(["max_id", "min_id", "since_id"])
+    next_url = base.include_query_params(max_id=str(oldest))
+    prev_url = base.include_query_params(min_id=str(newest))
+    return {"Link": f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'}
