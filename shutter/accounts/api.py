@@ -56,9 +56,7 @@ async def verify_credentials(
     ctx: Ctx, session: ReadSession, me: Annotated[Account, Depends(user("read:accounts profile"))]
 ) -> Response:
     pending = await graph.count_follow_requests(session, target_id=me.id)
-    return json_response(
-        credential_account_json(me, ctx.settings, follow_requests_count=pending)
-    )
+    return json_response(credential_account_json(me, ctx.settings, follow_requests_count=pending))
 
 
 @router.patch("/update_credentials")

@@ -90,7 +90,9 @@ async def token(
             session, app=app, refresh_token=body.refresh_token, scope=scope
         )
     else:
-        raise OAuthError("unsupported_grant_type", f"grant_type {body.grant_type!r} is not supported")
+        raise OAuthError(
+            "unsupported_grant_type", f"grant_type {body.grant_type!r} is not supported"
+        )
     return json_response(token_json(issued.token, issued.raw, issued.raw_refresh))
 
 

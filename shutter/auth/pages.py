@@ -56,16 +56,16 @@ def authorize_page(
     hidden = "".join(
         f'<input type=hidden name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items()
     )
-    problem = f'<p class=error role=alert>{escape(error)}</p>' if error else ""
+    problem = f"<p class=error role=alert>{escape(error)}</p>" if error else ""
     body = (
         "<h1>Shutter</h1>"
         f"<p><strong>{escape(app_name)}</strong> would like to use your account.</p>"
-        f'<p class=scopes>Access: {escape(", ".join(scopes))}</p>{problem}'
+        f"<p class=scopes>Access: {escape(', '.join(scopes))}</p>{problem}"
         f'<form method=post action="/oauth/authorize">{hidden}'
         f'<input type=hidden name=csrf value="{escape(csrf)}">'
-        '<label for=username>Username or email</label>'
+        "<label for=username>Username or email</label>"
         "<input id=username name=username type=text autocomplete=username required>"
-        '<label for=password>Password</label>'
+        "<label for=password>Password</label>"
         "<input id=password name=password type=password autocomplete=current-password required>"
         "<button type=submit name=decision value=allow>Log in and authorize</button>"
         "<button type=submit name=decision value=deny class=deny formnovalidate>Deny</button>"

@@ -54,7 +54,11 @@ def check_redirect_uris(raw: str | list[str]) -> list[str]:
         if uri == OOB:
             continue
         parts = urlsplit(uri)
-        if not parts.scheme or parts.fragment or (parts.scheme in ("http", "https") and not parts.netloc):
+        if (
+            not parts.scheme
+            or parts.fragment
+            or (parts.scheme in ("http", "https") and not parts.netloc)
+        ):
             raise ApiError(422, "Validation failed: redirect_uris must be absolute URIs")
     return uris
 
@@ -145,7 +149,9 @@ async def issue_token(
     return IssuedToken(token, raw, raw_refresh)
 
 
-async def grant_client_credentials(session: AsyncSession, *, app: App, scope: str | None) -> IssuedToken:
+async def grant_client_credentials(
+    session: AsyncSession, *, app: App, scope: str | None
+) -> IssuedToken:
     return await issue_token(
         session, app=app, account=None, scopes=_requested_scopes(app, scope), with_refresh=False
     )
@@ -196,11 +202,13 @@ async def grant_authorization_code(
         raise invalid
     if redirect_uri is not None and redirect_uri != stored.redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
-    if stored.code_challenge:
-        if not code_verifier or not pkce_matches(
+    if stored.code_challenge and not (
+        code_verifier
+        and pkce_matches(
             code_verifier, stored.code_challenge, stored.code_challenge_method or "S256"
-        ):
-            raise OAuthError("invalid_grant", "The PKCE code_verifier does not match")
+        )
+    ):
+        raise OAuthError("invalid_grant", "The PKCE code_verifier does not match")
     stored.used_at = utcnow()
     account = await accounts.access_account(session, stored.account_id)
     return await issue_token(session, app=app, account=account, scopes=stored.scopes.split())

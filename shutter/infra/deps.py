@@ -29,5 +29,7 @@ async def _write_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-ReadSession = Annotated[AsyncSession, Depends(_read_session)]
-WriteSession = Annotated[AsyncSession, Depends(_write_session)]
+# scope="function": the transaction commits before the response is sent, so a client
+# that gets a 200 can read what it wrote, and a failed commit is the client's error.
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+WriteSession = Annotated[AsyncSession, Depends(_write_session, scope="function")]

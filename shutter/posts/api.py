@@ -1,5 +1,150 @@
+"""Status routes: post, read, edit (with history), delete, and an account's posts."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from shutter.accounts import service as accounts
+from shutter.accounts.models import Account
+from shutter.auth.deps import OptionalCaller, optional_user, user
+from shutter.infra.deps import Ctx, ReadSession, WriteSession
+from shutter.infra.http import json_response
+from shutter.infra.pagination import PageParams, link_header
+from shutter.infra.params import params
+from shutter.posts import service
+from shutter.posts.schemas import (
+    CreatePostParams,
+    EditPostParams,
+    HydratedPost,
+    edit_json,
+    status_json,
+)
 
 router = APIRouter()
+
+Me = Annotated[Account, Depends(user("write:statuses"))]
+Viewer = Annotated[Account | None, Depends(optional_user("read:statuses"))]
+
+
+def _as_list(value: list[str] | str | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+@router.post("/api/v1/statuses")
+async def create_status(
+    request: Request,
+    ctx: Ctx,
+    session: WriteSession,
+    me: Me,
+    caller: OptionalCaller,
+    body: CreatePostParams = params(CreatePostParams),
+) -> Response:
+    item = await service.do_create_post(
+        session,
+        ctx=ctx,
+        author=me,
+        new=service.NewPost(
+            caption=body.status or "",
+            media_ids=_as_list(body.media_ids),
+            in_reply_to_id=body.in_reply_to_id or None,
+            idempotency_key=request.headers.get("idempotency-key"),
+            app_id=caller.app_id if caller else None,
+        ),
+    )
+    return json_response(status_json(item, ctx.settings))
+
+
+@router.get("/api/v1/statuses/{status_id:int}")
+async def get_status(ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int) -> Response:
+    item = await service.access_post(session, status_id, viewer=viewer)
+    return json_response(status_json(item, ctx.settings))
+
+
+def _descriptions(body: EditPostParams) -> dict[int, str]:
+    attributes = body.media_attributes or []
+    if isinstance(attributes, dict):
+        attributes = list(attributes.values())
+    return {
+        service.parse_id(a.id, what="Media"): a.description
+        for a in attributes
+        if a.description is not None
+    }
+
+
+@router.put("/api/v1/statuses/{status_id:int}")
+async def edit_status(
+    ctx: Ctx,
+    session: WriteSession,
+    me: Me,
+    status_id: int,
+    body: EditPostParams = params(EditPostParams),
+) -> Response:
+    item = await service.do_edit_post(
+        session,
+        ctx=ctx,
+        editor=me,
+        post_id=status_id,
+        caption=body.status,
+        media_ids=None if body.media_ids is None else _as_list(body.media_ids),
+        descriptions=_descriptions(body),
+    )
+    return json_response(status_json(item, ctx.settings))
+
+
+@router.get("/api/v1/statuses/{status_id:int}/history")
+async def status_history(
+    ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
+) -> Response:
+    item, edits = await service.edit_history(session, post_id=status_id, viewer=viewer)
+    return json_response([edit_json(edit, item, ctx.settings) for edit in edits])
+
+
+@router.get("/api/v1/statuses/{status_id:int}/source")
+async def status_source(ctx: Ctx, session: ReadSession, me: Me, status_id: int) -> Response:
+    item = await service.access_post(session, status_id, viewer=me)
+    return json_response({"id": str(item.post.id), "text": item.post.caption, "spoiler_text": ""})
+
+
+@router.delete("/api/v1/statuses/{status_id:int}")
+async def delete_status(ctx: Ctx, session: WriteSession, me: Me, status_id: int) -> Response:
+    item = await service.do_delete_post(session, ctx=ctx, actor=me, post_id=status_id)
+    return json_response(status_json(item, ctx.settings, with_source=True))
+
+
+class AccountStatusesParams(PageParams):
+    pinned: bool = False
+    only_media: bool = False
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    tagged: str | None = None
+
+
+@router.get("/api/v1/accounts/{account_id:int}/statuses")
+async def account_statuses(
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    viewer: Viewer,
+    account_id: int,
+    page: AccountStatusesParams = params(AccountStatusesParams),
+) -> Response:
+    author = await accounts.access_account(session, account_id)
+    ids = (
+        []
+        if page.pinned or page.tagged  # no pinned posts or tags yet: nothing matches
+        else await service.account_post_ids(session, author=author, viewer=viewer, page=page)
+    )
+    items = await service.hydrate(session, ids)
+    return statuses_response(request, ctx, items, ids)
+
+
+def statuses_response(
+    request: Request, ctx: Ctx, items: list[HydratedPost], ids: list[int]
+) -> Response:
+    body = [status_json(item, ctx.settings) for item in items]
+    return json_response(body, headers=link_header(request.url, ids))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +25,11 @@ async def register_app(
 ) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/apps",
-        data={"client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": scopes},
+        data={
+            "client_name": "tests",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": scopes,
+        },
     )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
@@ -68,3 +73,43 @@ async def sign_up(
     )
     assert me.status_code == 200, me.text
     return User(id=me.json()["id"], username=username, token=user_token)
+
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "media-corpus"
+DEFAULT_PHOTO = CORPUS / "orientation" / "Landscape_1.jpg"
+
+
+async def upload_photo(
+    client: httpx.AsyncClient, user: User, path: Any = None, *, description: str | None = None
+) -> dict[str, Any]:
+    """Upload a photo as a client would; returns the MediaAttachment."""
+    source = path or DEFAULT_PHOTO
+    data = {"description": description} if description else {}
+    response = await client.post(
+        "/api/v2/media",
+        headers=user.headers,
+        files={"file": ("photo.jpg", source.read_bytes(), "image/jpeg")},
+        data=data,
+    )
+    assert response.status_code in (200, 202), response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def post_photo(
+    client: httpx.AsyncClient, user: User, caption: str = "", *, photos: int = 1
+) -> dict[str, Any]:
+    """Upload `photos` photos and post them with `caption`; returns the Status."""
+    media_ids = [(await upload_photo(client, user))["id"] for _ in range(photos)]
+    response = await client.post(
+        "/api/v1/statuses",
+        headers=user.headers,
+        json={"status": caption, "media_ids": media_ids},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def follow(client: httpx.AsyncClient, user: User, target: User) -> dict[str, Any]:
+    response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]

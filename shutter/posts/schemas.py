@@ -1,0 +1,124 @@
+"""Status (post) entities as Mastodon clients read them, and the post route parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import Field
+
+from shutter.accounts.models import Account
+from shutter.accounts.schemas import account_json
+from shutter.infra.formats import iso, text_to_html
+from shutter.infra.params import RequestParams
+from shutter.infra.settings import Settings
+from shutter.media.models import Media
+from shutter.posts.models import Post, PostEdit
+
+
+@dataclass
+class HydratedPost:
+    """A post with what its JSON needs, loaded in batches for a whole page."""
+
+    post: Post
+    author: Account
+    media: list[Media] = field(default_factory=list)
+
+
+def status_json(
+    item: HydratedPost, settings: Settings, *, with_source: bool = False
+) -> dict[str, Any]:
+    post, author = item.post, item.author
+    url = f"{settings.base_url}/@{author.username}/{post.id}"
+    body: dict[str, Any] = {
+        "id": str(post.id),
+        "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at),
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(post.in_reply_to_account_id)
+        if post.in_reply_to_account_id
+        else None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "private" if author.locked else "public",
+        "language": None,
+        "uri": f"{settings.base_url}/users/{author.username}/statuses/{post.id}",
+        "url": url,
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "quotes_count": 0,
+        "favourited": False,
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "content": text_to_html(post.caption),
+        "filtered": [],
+        "reblog": None,
+        "account": account_json(author, settings),
+        "media_attachments": [media_json(m, settings) for m in item.media],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
+    if with_source:
+        body["text"] = post.caption
+    return body
+
+
+def edit_json(edit: PostEdit, item: HydratedPost, settings: Settings) -> dict[str, Any]:
+    from shutter.media.schemas import media_json  # TEMP until media lands
+
+    descriptions = edit.media_descriptions or {}
+    attachments = []
+    for media in item.media:
+        attachment = media_json(media, settings)
+        attachment["description"] = descriptions.get(str(media.id), attachment["description"])
+        attachments.append(attachment)
+    return {
+        "content": text_to_html(edit.caption),
+        "spoiler_text": "",
+        "sensitive": False,
+        "created_at": iso(edit.created_at),
+        "account": account_json(item.author, settings),
+        "poll": None,
+        "media_attachments": attachments,
+        "emojis": [],
+    }
+
+
+class CreatePostParams(RequestParams):
+    status: str | None = None
+    media_ids: list[str] | str | None = None
+    in_reply_to_id: str | None = None
+    sensitive: bool | None = None
+    spoiler_text: str | None = None
+    visibility: str | None = None
+    language: str | None = None
+    scheduled_at: str | None = None
+    poll: Any = None
+    quoted_status_id: str | None = None
+    quote_approval_policy: str | None = None
+    content_type: str | None = None
+
+
+class MediaAttribute(RequestParams):
+    id: str
+    description: str | None = Field(None, max_length=1500)
+    focus: str | None = None
+    thumbnail: Any = None
+
+
+class EditPostParams(RequestParams):
+    status: str | None = None
+    media_ids: list[str] | str | None = None
+    media_attributes: list[MediaAttribute] | dict[str, MediaAttribute] | None = None
+    sensitive: bool | None = None
+    spoiler_text: str | None = None
+    language: str | None = None
+    poll: Any = None
+    quote_approval_policy: str | None = None
+    content_type: str | None = None
