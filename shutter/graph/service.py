@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter.accounts import service as accounts
+from shutter.accounts.models import Account
+from shutter.feed import service as feed
 from shutter.graph.models import Follow, FollowRequest
+from shutter.graph.schemas import MAX_ID, relationship_json
+from shutter.infra.db import utcnow
+from shutter.infra.errors import forbidden, not_found
+from shutter.infra.ids import ids, shard_of
+from shutter.infra.pagination import PageParams, paginate
+
+INSERT_BATCH = 500
+
+
+@dataclass
+class AccountPage:
+    """A page of an account list; `cursor_ids` are the row ids the Link header pages by."""
+
+    accounts: list[Account]
+    cursor_ids: list[int]
 
 
 async def count_follow_requests(session: AsyncSession, *, target_id: int) -> int:
     return int(
         await session.scalar(
-            select(func.count()).select_from(FollowRequest).where(
-                FollowRequest.target_account_id == target_id
-            )
+            select(func.count())
+            .select_from(FollowRequest)
+            .where(FollowRequest.target_account_id == target_id)
         )
         or 0
     )
@@ -39,3 +61,312 @@ async def follower_ids_page(
         .limit(limit)
     )
     return list(rows)
+
+
+async def followed_ids(session: AsyncSession, *, account_id: int) -> list[int]:
+    """Ids of the accounts `account_id` follows."""
+    rows = await session.scalars(
+        select(Follow.target_account_id).where(Follow.account_id == account_id)
+    )
+    return list(rows)
+
+
+async def can_view_posts(session: AsyncSession, *, viewer_id: int | None, author: Account) -> bool:
+    """Public authors show to everyone; locked ones to themselves and approved followers."""
+    if not author.locked or viewer_id == author.id:
+        return True
+    if viewer_id is None:
+        return False
+    return await is_following(session, account_id=viewer_id, target_id=author.id)
+
+
+# --- relationships -------------------------------------------------------------------
+
+
+async def relationship(
+    session: AsyncSession, *, viewer_id: int, target_ids: list[int]
+) -> list[dict[str, Any]]:
+    """Relationships of the viewer with each existing target, in the order asked.
+
+    One query per table whatever the number of ids: accounts, follows, follow requests.
+    """
+    wanted = [i for i in dict.fromkeys(target_ids) if 0 <= i <= MAX_ID]
+    if not wanted:
+        return []
+    found = await accounts.accounts_by_ids(session, set(wanted))
+    existing = [i for i in wanted if i in found and found[i].suspended_at is None]
+    if not existing:
+        return []
+    out_follows, in_follows = await _edges(session, Follow, viewer_id, existing)
+    out_requests, in_requests = await _edges(session, FollowRequest, viewer_id, existing)
+    return [
+        relationship_json(
+            target,
+            following=target in out_follows,
+            followed_by=target in in_follows,
+            requested=target in out_requests,
+            requested_by=target in in_requests,
+        )
+        for target in existing
+    ]
+
+
+async def _edges(
+    session: AsyncSession,
+    model: type[Follow] | type[FollowRequest],
+    viewer_id: int,
+    others: list[int],
+) -> tuple[set[int], set[int]]:
+    """(others the viewer points at, others pointing at the viewer) in one query."""
+    rows = await session.execute(
+        select(model.account_id, model.target_account_id).where(
+            ((model.account_id == viewer_id) & model.target_account_id.in_(others))
+            | ((model.target_account_id == viewer_id) & model.account_id.in_(others))
+        )
+    )
+    outgoing: set[int] = set()
+    incoming: set[int] = set()
+    for source, target in rows.all():
+        if source == viewer_id:
+            outgoing.add(target)
+        if target == viewer_id:
+            incoming.add(source)
+    return outgoing, incoming
+
+
+async def _one_relationship(
+    session: AsyncSession, *, viewer_id: int, target_id: int
+) -> dict[str, Any]:
+    return (await relationship(session, viewer_id=viewer_id, target_ids=[target_id]))[0]
+
+
+# --- follow and unfollow -------------------------------------------------------------
+
+
+async def _access(session: AsyncSession, account_id: int) -> Account:
+    """The active account, or 404 (also for numbers too large to be an id)."""
+    if not 0 <= account_id <= MAX_ID:
+        raise not_found("Account")
+    return await accounts.access_account(session, account_id)
+
+
+def _dialect_insert(
+    session: AsyncSession, model: type[Follow] | type[FollowRequest]
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT DO NOTHING (both dialects spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+async def _insert_edges(
+    session: AsyncSession,
+    model: type[Follow] | type[FollowRequest],
+    pairs: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """Insert (account_id, target_account_id) rows; returns the pairs that were new.
+
+    ON CONFLICT DO NOTHING lets the unique (account_id, target_account_id) constraint
+    settle races: of two concurrent follows only one inserts and returns its row, so the
+    counters move once (PostgreSQL makes the second wait for the first to commit).
+    """
+    created: list[tuple[int, int]] = []
+    # Batches keep each statement under SQLite's limit of bound parameters.
+    for start in range(0, len(pairs), INSERT_BATCH):
+        created += await _insert_batch(session, model, pairs[start : start + INSERT_BATCH])
+    return created
+
+
+async def _insert_batch(
+    session: AsyncSession,
+    model: type[Follow] | type[FollowRequest],
+    pairs: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    now = utcnow()
+    rows = [
+        {
+            # Sharded by the follower: their follows live with the rest of their data.
+            "id": ids.next_id(shard_of(account_id)),
+            "account_id": account_id,
+            "target_account_id": target_id,
+            "created_at": now,
+        }
+        for account_id, target_id in pairs
+    ]
+    statement = (
+        _dialect_insert(session, model)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["account_id", "target_account_id"])
+        .returning(model.account_id, model.target_account_id)
+    )
+    result = await session.execute(statement)
+    return [(source, target) for source, target in result.all()]
+
+
+async def _delete_edge(
+    session: AsyncSession,
+    model: type[Follow] | type[FollowRequest],
+    *,
+    account_id: int,
+    target_id: int,
+) -> bool:
+    """Delete one edge; True if it existed (so only one of two racing deletes counts)."""
+    result = await session.execute(
+        delete(model)
+        .where((model.account_id == account_id) & (model.target_account_id == target_id))
+        .returning(model.id)
+    )
+    return result.first() is not None
+
+
+async def _count_follow(
+    session: AsyncSession, *, follower_id: int, target_id: int, delta: int
+) -> None:
+    """Move the follower's following and the target's followers counters by `delta`."""
+    await _adjust_in_order(session, {follower_id: (0, delta), target_id: (delta, 0)})
+
+
+async def _adjust_in_order(session: AsyncSession, changes: dict[int, tuple[int, int]]) -> None:
+    """Apply {account id: (followers delta, following delta)} in ascending id order."""
+    # Same lock order in every transaction: two accounts following each other at the same
+    # moment would otherwise each hold one row and wait for the other's (a deadlock).
+    for account_id in sorted(changes):
+        followers, following = changes[account_id]
+        await accounts.adjust_counts(session, account_id, followers=followers, following=following)
+
+
+async def _start_following(session: AsyncSession, *, follower_id: int, target_id: int) -> None:
+    """Create the follow if it is new: counters, and a back-fill of the follower's feed."""
+    created = await _insert_edges(session, Follow, [(follower_id, target_id)])
+    if created:
+        await _count_follow(session, follower_id=follower_id, target_id=target_id, delta=1)
+        feed.enqueue_backfill(session, account_id=follower_id, author_id=target_id)
+
+
+def _refuse_self(follower_id: int, target_id: int) -> None:
+    if follower_id == target_id:
+        raise forbidden("You cannot follow or unfollow yourself")
+
+
+async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) -> dict[str, Any]:
+    """Follow `target_id`, or ask to if it is locked; idempotent; returns the Relationship."""
+    target = await _access(session, target_id)
+    _refuse_self(follower_id, target.id)
+    if not await is_following(session, account_id=follower_id, target_id=target.id):
+        if target.locked:
+            await _insert_edges(session, FollowRequest, [(follower_id, target.id)])
+        else:
+            await _start_following(session, follower_id=follower_id, target_id=target.id)
+            # A request left from when the account was locked is answered by this follow.
+            await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id)
+    return await _one_relationship(session, viewer_id=follower_id, target_id=target.id)
+
+
+async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int) -> dict[str, Any]:
+    """Stop following `target_id` (or withdraw the request); returns the Relationship."""
+    target = await _access(session, target_id)
+    _refuse_self(follower_id, target.id)
+    await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id)
+    if await _delete_edge(session, Follow, account_id=follower_id, target_id=target.id):
+        await _count_follow(session, follower_id=follower_id, target_id=target.id, delta=-1)
+        await feed.remove_author_from_feed(session, account_id=follower_id, author_id=target.id)
+    return await _one_relationship(session, viewer_id=follower_id, target_id=target.id)
+
+
+# --- follow requests -----------------------------------------------------------------
+
+
+async def _take_request(session: AsyncSession, *, target_id: int, requester_id: int) -> Account:
+    """Delete the pending request of `requester_id`; 404 if there is none."""
+    requester = await _access(session, requester_id)
+    if not await _delete_edge(session, FollowRequest, account_id=requester.id, target_id=target_id):
+        raise not_found("Follow request")
+    return requester
+
+
+async def do_authorize_request(
+    session: AsyncSession, *, target_id: int, requester_id: int
+) -> dict[str, Any]:
+    """Turn `requester_id`'s pending request into a follow; returns the Relationship."""
+    requester = await _take_request(session, target_id=target_id, requester_id=requester_id)
+    await _start_following(session, follower_id=requester.id, target_id=target_id)
+    return await _one_relationship(session, viewer_id=target_id, target_id=requester.id)
+
+
+async def do_reject_request(
+    session: AsyncSession, *, target_id: int, requester_id: int
+) -> dict[str, Any]:
+    """Drop `requester_id`'s pending request; returns the Relationship."""
+    requester = await _take_request(session, target_id=target_id, requester_id=requester_id)
+    return await _one_relationship(session, viewer_id=target_id, target_id=requester.id)
+
+
+async def do_approve_all_requests(session: AsyncSession, *, target_id: int) -> int:
+    """Authorize every pending request of `target_id` (it went public); returns how many."""
+    result = await session.execute(
+        delete(FollowRequest)
+        .where(FollowRequest.target_account_id == target_id)
+        .returning(FollowRequest.account_id)
+    )
+    requesters = sorted(set(result.scalars().all()))
+    created = await _insert_edges(session, Follow, [(r, target_id) for r in requesters])
+    if not created:
+        return 0
+    new_followers = sorted(source for source, _ in created)
+    changes = {follower_id: (0, 1) for follower_id in new_followers}
+    changes[target_id] = (len(new_followers), 0)
+    await _adjust_in_order(session, changes)
+    for follower_id in new_followers:
+        feed.enqueue_backfill(session, account_id=follower_id, author_id=target_id)
+    return len(new_followers)
+
+
+async def pending_requests(
+    session: AsyncSession, *, target_id: int, page: PageParams
+) -> AccountPage:
+    """Accounts asking to follow `target_id`, newest request first."""
+    query = select(FollowRequest.id, FollowRequest.account_id).where(
+        FollowRequest.target_account_id == target_id
+    )
+    return await _account_page(session, paginate(query, FollowRequest.id, page))
+
+
+# --- follower and following lists ----------------------------------------------------
+
+
+async def list_followers(
+    session: AsyncSession, *, viewer_id: int | None, account_id: int, page: PageParams
+) -> AccountPage:
+    """Who follows `account_id`, newest follow first; empty for a locked account's strangers."""
+    account = await _access(session, account_id)
+    if not await can_view_posts(session, viewer_id=viewer_id, author=account):
+        return AccountPage(accounts=[], cursor_ids=[])
+    query = select(Follow.id, Follow.account_id).where(Follow.target_account_id == account.id)
+    return await _account_page(session, paginate(query, Follow.id, page))
+
+
+async def list_following(
+    session: AsyncSession, *, viewer_id: int | None, account_id: int, page: PageParams
+) -> AccountPage:
+    """Whom `account_id` follows, newest follow first; empty for a locked account's strangers."""
+    account = await _access(session, account_id)
+    if not await can_view_posts(session, viewer_id=viewer_id, author=account):
+        return AccountPage(accounts=[], cursor_ids=[])
+    query = select(Follow.id, Follow.target_account_id).where(Follow.account_id == account.id)
+    return await _account_page(session, paginate(query, Follow.id, page))
+
+
+async def _account_page(session: AsyncSession, query: Select[Any]) -> AccountPage:
+    """Run a (row id, account id) page query, then load its accounts in one more query."""
+    result = await session.execute(query)
+    rows: list[tuple[int, int]] = sorted(
+        ((row_id, account_id) for row_id, account_id in result.all()), reverse=True
+    )  # newest first, whichever direction the page was fetched in
+    found = await accounts.accounts_by_ids(session, {account_id for _, account_id in rows})
+    listed = [
+        found[account_id]
+        for _, account_id in rows
+        if account_id in found and found[account_id].suspended_at is None
+    ]
+    # The cursor covers hidden rows too, so the next page starts after them.
+    return AccountPage(accounts=listed, cursor_ids=[row_id for row_id, _ in rows])

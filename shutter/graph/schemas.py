@@ -1,0 +1,95 @@
+"""Graph entities as Mastodon clients read them, and the parameters of graph routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from shutter.infra.pagination import PageParams
+from shutter.infra.params import QueryParams, RequestParams
+
+# Mastodon's account lists (followers, following, follow requests): 40 by default, 80 at most.
+ACCOUNT_LIST_LIMIT = 40
+ACCOUNT_LIST_MAX = 80
+# A timeline page asks for at most a few dozen; far more is a mistake or an abuse.
+MAX_RELATIONSHIP_IDS = 100
+MAX_ID = (1 << 63) - 1  # ids are signed 64-bit columns; a larger number names nothing
+
+
+def parse_id(raw: object) -> int | None:
+    """An id as clients send it (string or number), or None if it cannot name a row."""
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
+def relationship_json(
+    account_id: int,
+    *,
+    following: bool,
+    followed_by: bool,
+    requested: bool,
+    requested_by: bool,
+) -> dict[str, Any]:
+    """A Relationship; blocks, mutes, notes and endorsements do not exist yet, so false."""
+    return {
+        "id": str(account_id),
+        "following": following,
+        "showing_reblogs": following,
+        "notifying": False,
+        "languages": None,
+        "followed_by": followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": requested,
+        "requested_by": requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+class FollowParams(RequestParams):
+    """Mastodon's follow options; accepted so clients that send them work, not yet used."""
+
+    reblogs: bool | None = None
+    notify: bool | None = None
+    languages: list[str] | None = None
+
+
+class AccountListParams(PageParams):
+    """Pagination of account lists, with Mastodon's larger limits for them."""
+
+    limit: int = ACCOUNT_LIST_LIMIT
+
+    # Same name as PageParams' validator, so it replaces that one instead of running after it.
+    @field_validator("limit", mode="after")
+    @classmethod
+    def _clamp(cls, value: int) -> int:
+        return max(1, min(value, ACCOUNT_LIST_MAX))
+
+
+class RelationshipsParams(QueryParams):
+    """`id[]=1&id[]=2` (or a single `id=1`); ids that are not numbers match no account."""
+
+    id: list[str] = Field(default_factory=list, max_length=MAX_RELATIONSHIP_IDS)
+    with_suspended: bool = False
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    def account_ids(self) -> list[int]:
+        """The numeric ids, de-duplicated, in the order the client asked for them."""
+        seen: dict[int, None] = {}
+        for raw in self.id:
+            account_id = parse_id(raw)
+            if account_id is not None:
+                seen.setdefault(account_id, None)
+        return list(seen)
