@@ -22,7 +22,7 @@ async def _home(client: httpx.AsyncClient, user: User, query: str = "") -> list[
 async def test_home_has_own_and_followed_posts_newest_first(
     client: httpx.AsyncClient, run_jobs: RunJobs
 ) -> None:
-    ana, bob, cat = (await sign_up(client, n) for n in ("ana", "bob", "cat"))
+    ana, bob, cat = [await sign_up(client, n) for n in ("ana", "bob", "cat")]
     await follow(client, ana, bob)
     await run_jobs()
     own = await post_photo(client, ana, "mine")
@@ -139,7 +139,9 @@ async def test_home_read_issues_a_constant_number_of_queries(
     statements: list[str] = []
 
     def count(*args: object) -> None:
-        statements.append(str(args[2]))
+        statement = str(args[2])
+        if statement.split()[0] not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            statements.append(statement)
 
     counts = {}
     engine = ctx.db.read_engine.sync_engine
@@ -153,4 +155,4 @@ async def test_home_read_issues_a_constant_number_of_queries(
         assert len(ids) == limit
         counts[limit] = len(statements)
     assert counts[2] == counts[12], counts
-    assert counts[12] <= 5, counts
+    assert counts[12] <= 4, statements  # token, feed page, posts with authors, media

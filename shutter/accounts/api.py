@@ -70,6 +70,7 @@ async def update_credentials(
     if body.avatar is not None:
         avatar_key = await media.process_avatar(ctx, body.avatar)
     account = await session.merge(me)
+    was_locked = account.locked
     await service.do_update_profile(
         session,
         settings=ctx.settings,
@@ -80,6 +81,9 @@ async def update_credentials(
         website=body.website,
         avatar_key=avatar_key,
     )
+    if was_locked and not account.locked:
+        await graph.do_approve_all_requests(session, target_id=account.id)
+        await session.refresh(account)
     pending = await graph.count_follow_requests(session, target_id=account.id)
     return json_response(
         credential_account_json(account, ctx.settings, follow_requests_count=pending)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts.models import Account, Credential
 from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError, not_found, unprocessable
-from shutter.infra.ids import ids
+from shutter.infra.ids import ids, parse_id
 from shutter.infra.settings import Settings
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.]{1,30}$")
@@ -136,10 +136,9 @@ def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
 
 async def access_account(session: AsyncSession, account_id: int | str) -> Account:
     """The active account with this id, or 404."""
-    try:
-        key = int(account_id)
-    except (TypeError, ValueError):
-        raise not_found("Account") from None
+    key = parse_id(account_id)
+    if key is None:
+        raise not_found("Account")
     account = await session.get(Account, key)
     if account is None or account.suspended_at is not None:
         raise not_found("Account")

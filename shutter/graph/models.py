@@ -15,6 +15,9 @@ class Follow(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "target_account_id"),
         Index("ix_follows_target", "target_account_id", "account_id"),
+        # Followers / following lists page by the follow's id.
+        Index("ix_follows_target_id", "target_account_id", "id"),
+        Index("ix_follows_account_id", "account_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from shutter.infra.ids import parse_id
 from shutter.infra.pagination import PageParams
 from shutter.infra.params import QueryParams, RequestParams
 
@@ -14,16 +15,6 @@ ACCOUNT_LIST_LIMIT = 40
 ACCOUNT_LIST_MAX = 80
 # A timeline page asks for at most a few dozen; far more is a mistake or an abuse.
 MAX_RELATIONSHIP_IDS = 100
-MAX_ID = (1 << 63) - 1  # ids are signed 64-bit columns; a larger number names nothing
-
-
-def parse_id(raw: object) -> int | None:
-    """An id as clients send it (string or number), or None if it cannot name a row."""
-    text = str(raw).strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    value = int(text)
-    return value if value <= MAX_ID else None
 
 
 def relationship_json(

@@ -13,10 +13,10 @@ from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.feed import service as feed
 from shutter.graph.models import Follow, FollowRequest
-from shutter.graph.schemas import MAX_ID, relationship_json
+from shutter.graph.schemas import relationship_json
 from shutter.infra.db import utcnow
 from shutter.infra.errors import forbidden, not_found
-from shutter.infra.ids import ids, shard_of
+from shutter.infra.ids import MAX_ID, ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
 
 INSERT_BATCH = 500
@@ -143,13 +143,6 @@ async def _one_relationship(
 # --- follow and unfollow -------------------------------------------------------------
 
 
-async def _access(session: AsyncSession, account_id: int) -> Account:
-    """The active account, or 404 (also for numbers too large to be an id)."""
-    if not 0 <= account_id <= MAX_ID:
-        raise not_found("Account")
-    return await accounts.access_account(session, account_id)
-
-
 def _dialect_insert(
     session: AsyncSession, model: type[Follow] | type[FollowRequest]
 ) -> postgresql.Insert | sqlite.Insert:
@@ -250,7 +243,7 @@ def _refuse_self(follower_id: int, target_id: int) -> None:
 
 async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) -> dict[str, Any]:
     """Follow `target_id`, or ask to if it is locked; idempotent; returns the Relationship."""
-    target = await _access(session, target_id)
+    target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
     if not await is_following(session, account_id=follower_id, target_id=target.id):
         if target.locked:
@@ -264,7 +257,7 @@ async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) 
 
 async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int) -> dict[str, Any]:
     """Stop following `target_id` (or withdraw the request); returns the Relationship."""
-    target = await _access(session, target_id)
+    target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
     await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id)
     if await _delete_edge(session, Follow, account_id=follower_id, target_id=target.id):
@@ -278,7 +271,7 @@ async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int
 
 async def _take_request(session: AsyncSession, *, target_id: int, requester_id: int) -> Account:
     """Delete the pending request of `requester_id`; 404 if there is none."""
-    requester = await _access(session, requester_id)
+    requester = await accounts.access_account(session, requester_id)
     if not await _delete_edge(session, FollowRequest, account_id=requester.id, target_id=target_id):
         raise not_found("Follow request")
     return requester
@@ -338,7 +331,7 @@ async def list_followers(
     session: AsyncSession, *, viewer_id: int | None, account_id: int, page: PageParams
 ) -> AccountPage:
     """Who follows `account_id`, newest follow first; empty for a locked account's strangers."""
-    account = await _access(session, account_id)
+    account = await accounts.access_account(session, account_id)
     if not await can_view_posts(session, viewer_id=viewer_id, author=account):
         return AccountPage(accounts=[], cursor_ids=[])
     query = select(Follow.id, Follow.account_id).where(Follow.target_account_id == account.id)
@@ -349,7 +342,7 @@ async def list_following(
     session: AsyncSession, *, viewer_id: int | None, account_id: int, page: PageParams
 ) -> AccountPage:
     """Whom `account_id` follows, newest follow first; empty for a locked account's strangers."""
-    account = await _access(session, account_id)
+    account = await accounts.access_account(session, account_id)
     if not await can_view_posts(session, viewer_id=viewer_id, author=account):
         return AccountPage(accounts=[], cursor_ids=[])
     query = select(Follow.id, Follow.target_account_id).where(Follow.account_id == account.id)

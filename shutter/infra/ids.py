@@ -77,3 +77,15 @@ class IdGenerator:
 
 
 ids = IdGenerator()
+
+
+MAX_ID = (1 << 63) - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """An id as clients send it (string or number), or None if it cannot name a row."""
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None

@@ -13,6 +13,7 @@ from shutter.infra.formats import iso, text_to_html
 from shutter.infra.params import RequestParams
 from shutter.infra.settings import Settings
 from shutter.media.models import Media
+from shutter.media.schemas import media_json
 from shutter.posts.models import Post, PostEdit
 
 
@@ -70,8 +71,6 @@ def status_json(
 
 
 def edit_json(edit: PostEdit, item: HydratedPost, settings: Settings) -> dict[str, Any]:
-    from shutter.media.schemas import media_json  # TEMP until media lands
-
     descriptions = edit.media_descriptions or {}
     attachments = []
     for media in item.media:

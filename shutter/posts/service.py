@@ -17,6 +17,7 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
+from shutter.infra.ids import parse_id as parse_raw_id
 from shutter.infra.pagination import PageParams, in_display_order, paginate
 from shutter.media import service as media
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
@@ -29,10 +30,11 @@ def check_caption(caption: str, *, limit: int) -> None:
 
 
 def parse_id(raw: str | int | None, *, what: str = "Record") -> int:
-    try:
-        return int(str(raw))
-    except (TypeError, ValueError):
-        raise not_found(what) from None
+    """A path or body id, or 404 when it cannot name a row."""
+    value = parse_raw_id(raw)
+    if value is None:
+        raise not_found(what)
+    return value
 
 
 async def hydrate(session: AsyncSession, post_ids: list[int]) -> list[HydratedPost]:
@@ -44,7 +46,7 @@ async def hydrate(session: AsyncSession, post_ids: list[int]) -> list[HydratedPo
         .join(Account, Account.id == Post.account_id)
         .where(Post.id.in_(post_ids) & Account.suspended_at.is_(None))
     )
-    found = {post.id: HydratedPost(post, author) for post, author in rows.tuples()}
+    found = {post.id: HydratedPost(post, author) for post, author in rows.all()}
     attached = await media.media_for_posts(session, list(found))
     for post_id, item in found.items():
         item.media = attached.get(post_id, [])

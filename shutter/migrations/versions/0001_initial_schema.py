@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -146,9 +145,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "target_account_id", name=op.f("uq_follows_account_id")),
     )
     with op.batch_alter_table("follows", schema=None) as batch_op:
+        batch_op.create_index("ix_follows_account_id", ["account_id", "id"], unique=False)
         batch_op.create_index(
             "ix_follows_target", ["target_account_id", "account_id"], unique=False
         )
+        batch_op.create_index("ix_follows_target_id", ["target_account_id", "id"], unique=False)
 
     op.create_table(
         "idempotency_keys",
@@ -327,7 +328,9 @@ def downgrade() -> None:
     op.drop_table("oauth_codes")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("follows", schema=None) as batch_op:
+        batch_op.drop_index("ix_follows_target_id")
         batch_op.drop_index("ix_follows_target")
+        batch_op.drop_index("ix_follows_account_id")
 
     op.drop_table("follows")
     with op.batch_alter_table("follow_requests", schema=None) as batch_op:
