@@ -14,8 +14,8 @@ from starlette.staticfiles import StaticFiles
 from shutter import __version__
 from shutter.accounts.api import router as accounts_router
 from shutter.auth.api import router as auth_router
-from shutter.feed.api import router as feed_router
 from shutter.feed import jobs as _feed_jobs  # noqa: F401  (registers job handlers)
+from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
 from shutter.infra.context import AppContext
 from shutter.infra.errors import install_error_handlers

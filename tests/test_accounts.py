@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.api import register_app, app_token, sign_up
+from tests.support.api import app_token, register_app, sign_up
 from tests.support.schema import assert_entity
 
 

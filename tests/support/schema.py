@@ -22,7 +22,9 @@ def _document() -> dict[str, Any]:
 @cache
 def _validator(entity: str) -> Draft202012Validator:
     document = _document()
-    registry = Registry().with_resource("urn:mastodon", Resource.from_contents(document, default_specification=DRAFT202012))
+    registry = Registry().with_resource(
+        "urn:mastodon", Resource.from_contents(document, default_specification=DRAFT202012)
+    )
     schema = {"$ref": f"urn:mastodon#/components/schemas/{entity}"}
     return Draft202012Validator(schema, registry=registry)
 
