@@ -25,7 +25,6 @@ from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError
 from shutter.infra.http import json_response
 from shutter.infra.params import params
-from shutter.media import service as media
 
 router = APIRouter(prefix="/api/v1/accounts")
 
@@ -66,24 +65,18 @@ async def update_credentials(
     me: Annotated[Account, Depends(user("write:accounts"))],
     body: UpdateCredentialsParams = params(UpdateCredentialsParams),
 ) -> Response:
-    avatar_key = None
-    if body.avatar is not None:
-        avatar_key = await media.process_avatar(ctx, body.avatar)
-    account = await session.merge(me)
-    was_locked = account.locked
-    await service.do_update_profile(
+    account = await service.do_update_credentials(
         session,
-        settings=ctx.settings,
-        account=account,
-        display_name=body.display_name,
-        note=body.note,
-        locked=body.locked,
-        website=body.website,
-        avatar_key=avatar_key,
+        ctx=ctx,
+        account=await session.merge(me),
+        changes=service.ProfileChanges(
+            display_name=body.display_name,
+            note=body.note,
+            locked=body.locked,
+            website=body.website,
+        ),
+        avatar=body.avatar,
     )
-    if was_locked and not account.locked:
-        await graph.do_approve_all_requests(session, target_id=account.id)
-        await session.refresh(account)
     pending = await graph.count_follow_requests(session, target_id=account.id)
     return json_response(
         credential_account_json(account, ctx.settings, follow_requests_count=pending)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account, Credential
+from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError, not_found, unprocessable
 from shutter.infra.ids import ids, parse_id
@@ -161,40 +163,61 @@ async def lookup_account(session: AsyncSession, acct: str) -> Account:
     return account
 
 
-async def do_update_profile(
-    session: AsyncSession,
-    *,
-    settings: Settings,
-    account: Account,
-    display_name: str | None = None,
-    note: str | None = None,
-    locked: bool | None = None,
-    website: str | None = None,
-    avatar_key: str | None = None,
-) -> Account:
-    if display_name is not None:
-        if len(display_name) > settings.max_display_name_chars:
+@dataclass
+class ProfileChanges:
+    """Profile fields to change; None leaves a field as it is."""
+
+    display_name: str | None = None
+    note: str | None = None
+    locked: bool | None = None
+    website: str | None = None
+
+
+def _apply_profile(account: Account, changes: ProfileChanges, settings: Settings) -> None:
+    if changes.display_name is not None:
+        if len(changes.display_name) > settings.max_display_name_chars:
             raise unprocessable(
                 f"display_name is longer than {settings.max_display_name_chars} characters",
                 field="display_name",
             )
-        account.display_name = display_name
-    if note is not None:
-        if len(note) > settings.max_bio_chars:
+        account.display_name = changes.display_name
+    if changes.note is not None:
+        if len(changes.note) > settings.max_bio_chars:
             raise unprocessable(
                 f"note is longer than {settings.max_bio_chars} characters", field="note"
             )
-        account.note = note
-    if website is not None:
-        if website and not re.fullmatch(r"https?://\S{1,190}", website):
+        account.note = changes.note
+    if changes.website is not None:
+        if changes.website and not re.fullmatch(r"https?://\S{1,190}", changes.website):
             raise unprocessable("website must be an http(s) URL", field="website")
-        account.website = website
-    if locked is not None:
-        account.locked = locked
-    if avatar_key is not None:
-        account.avatar_key = avatar_key
+        account.website = changes.website
+    if changes.locked is not None:
+        account.locked = changes.locked
+
+
+async def do_update_credentials(
+    session: AsyncSession,
+    *,
+    ctx: AppContext,
+    account: Account,
+    changes: ProfileChanges,
+    avatar: object | None = None,
+) -> Account:
+    """Update the profile; an avatar is processed last, once every field is valid."""
+    # Imported here because graph and media build on accounts, not the other way round.
+    from shutter.graph import service as graph
+    from shutter.media import service as media
+
+    was_locked = account.locked
+    _apply_profile(account, changes, ctx.settings)
+    if avatar is not None:
+        account.avatar_key = await media.process_avatar(ctx, avatar)
     account.updated_at = utcnow()
     await session.flush()
+    if was_locked and not account.locked:
+        # Mastodon's rule: opening a locked account lets everyone who asked in.
+        await graph.do_approve_all_requests(session, target_id=account.id)
+        await session.refresh(account)
     return account
 
 
