@@ -1,0 +1,249 @@
+"""The `shutter` command: serve the API, run workers, migrate, create an admin.
+
+Every command reads the same `SHUTTER_*` settings and refuses to start, with exit code 2
+and a message naming the bad setting, when they cannot run a service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from shutter.infra.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Shutter: photo sharing with a Mastodon-compatible API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_CONFIG = 2
+
+
+def _fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
+    err.print(f"[bold red]{escape(message)}[/bold red]")
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _describe_database(settings: Settings) -> str:
+    if settings.is_postgres:
+        # Never echo a password that may be part of the URL.
+        return "PostgreSQL at " + settings.resolved_database_url.rsplit("@", 1)[-1]
+    return "SQLite at " + settings.resolved_database_url.split(":///", 1)[1]
+
+
+async def _revisions(database_url: str) -> tuple[set[str], set[str]]:
+    """(revisions the database is at, head revisions of the code)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from shutter.infra.migrate import alembic_config
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+    finally:
+        await engine.dispose()
+    return current, heads
+
+
+def _migrate(settings: Settings) -> None:
+    from shutter.infra.migrate import upgrade_sync
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        upgrade_sync(settings.resolved_database_url)
+    except (OSError, ConnectionError) as exc:
+        _fail(f"Cannot reach the database ({_describe_database(settings)}): {exc}", 1)
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Embedded: migrate on start, nobody else will. Scaled: only check, since many
+    processes start at once and schema changes are an operator's deliberate step."""
+    if not settings.is_postgres:
+        _migrate(settings)
+        return
+    try:
+        current, heads = asyncio.run(_revisions(settings.resolved_database_url))
+    except Exception as exc:  # any driver error here means "cannot start"; say which
+        _fail(f"Cannot reach the database ({_describe_database(settings)}): {exc}", 1)
+    if current != heads:
+        at = ", ".join(sorted(current)) or "empty"
+        _fail(
+            f"The database schema is not up to date (at {at}, code expects "
+            f"{', '.join(sorted(heads))}). Run `shutter migrate` first."
+        )
+
+
+def _default_base_url(settings: Settings, host: str, port: int) -> None:
+    """Links and OAuth redirects should name the port actually served when nobody set
+    SHUTTER_BASE_URL; the app processes read it from the environment we pass on."""
+    if "base_url" in settings.model_fields_set or host in {"0.0.0.0", "::"}:
+        return
+    os.environ["SHUTTER_BASE_URL"] = f"http://{host}:{port}"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="API processes.")] = 1,
+) -> None:
+    """Serve the API (and, with SHUTTER_EMBEDDED_WORKERS > 0, run jobs in-process)."""
+    import uvicorn
+
+    settings = _settings()
+    _prepare_database(settings)
+    _default_base_url(settings, host, port)
+    out.print(
+        f"Shutter serving on http://{host}:{port} ({_describe_database(settings)}, "
+        f"{workers} worker{'s' if workers > 1 else ''})",
+        highlight=False,
+    )
+    # The factory reads the settings again in each process from the same environment.
+    uvicorn.run(
+        "shutter.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,  # request logs belong to the app's structured logging
+        server_header=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the latest version (safe to run again)."""
+    settings = _settings()
+    _migrate(settings)
+    out.print(f"Database is up to date ({_describe_database(settings)}).", highlight=False)
+
+
+async def _run_workers(settings: Settings, concurrency: int, batch: int) -> None:
+    import shutter.app  # noqa: F401  (importing the app registers every job handler)
+    from shutter.infra.context import AppContext
+    from shutter.infra.jobs import run_worker
+
+    ctx = AppContext.create(settings)
+    stop = asyncio.Event()
+    loops = [asyncio.create_task(run_worker(ctx, stop, batch=batch)) for _ in range(concurrency)]
+
+    def on_signal() -> None:
+        if stop.is_set():  # a second signal: do not wait; leases hand the jobs on
+            for task in loops:
+                task.cancel()
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+    # Announced only now, so whoever waits for this line may signal us safely.
+    out.print(
+        f"Shutter worker: {concurrency} loop(s) on {_describe_database(settings)}",
+        highlight=False,
+    )
+    try:
+        await asyncio.gather(*loops, return_exceptions=True)
+    finally:
+        await ctx.close()
+
+
+async def _drain(settings: Settings) -> int:
+    import shutter.app  # noqa: F401  (importing the app registers every job handler)
+    from shutter.infra.context import AppContext
+    from shutter.infra.jobs import drain
+
+    ctx = AppContext.create(settings)
+    try:
+        return await drain(ctx)
+    finally:
+        await ctx.close()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Job loops in this process.")] = 2,
+    batch: Annotated[int, typer.Option(min=1, help="Jobs claimed at a time by each loop.")] = 1,
+    once: Annotated[bool, typer.Option(help="Run the jobs due now, then exit.")] = False,
+) -> None:
+    """Run background jobs until SIGTERM/SIGINT; the jobs in hand are finished first."""
+    from shutter.infra.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    _prepare_database(settings)
+    if once:
+        done = asyncio.run(_drain(settings))
+        out.print(f"Ran {done} job{'' if done == 1 else 's'}.", highlight=False)
+        return
+    asyncio.run(_run_workers(settings, concurrency, batch))
+    out.print("Shutter worker stopped.", highlight=False)
+
+
+async def _create_admin(settings: Settings, username: str, email: str, password: str) -> str:
+    from shutter.accounts.service import do_create_account
+    from shutter.infra.context import AppContext
+
+    ctx = AppContext.create(settings)
+    try:
+        async with ctx.db.write() as session:
+            account = await do_create_account(
+                session,
+                settings=settings,
+                username=username,
+                email=email,
+                password=password,
+                role="admin",
+            )
+            return str(account.id)
+    finally:
+        await ctx.close()
+
+
+@app.command()
+def createadmin(
+    username: Annotated[str, typer.Argument(help="The new admin's username.")],
+    email: Annotated[str, typer.Option(help="The new admin's email address.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Prompted for when not given.",
+        ),
+    ],
+) -> None:
+    """Create an account with the admin role."""
+    from shutter.infra.errors import ApiError
+
+    settings = _settings()
+    _prepare_database(settings)
+    try:
+        account_id = asyncio.run(_create_admin(settings, username, email, password))
+    except ApiError as exc:
+        _fail(f"Cannot create {username}: {exc.message}", 1)
+    out.print(f"Created admin @{username} (id {account_id}).", highlight=False)
