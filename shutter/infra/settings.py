@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     max_media_per_post: int = Field(6, ge=1, le=20, description="Media per post.")
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Upload size limit.")
     max_image_pixels: int = Field(50_000_000, ge=10_000, description="Decoded pixel limit.")
+    max_media_description_chars: int = Field(
+        1500, ge=1, description="Alt text (media description) length limit."
+    )
+    media_processing_concurrency: int = Field(
+        2,
+        ge=1,
+        description="Photos decoded at once per process; each may hold tens of MB while it "
+        "is processed, and libvips already uses every core for one photo.",
+    )
     max_bio_chars: int = Field(150, ge=1, description="Profile bio length limit.")
     max_display_name_chars: int = Field(30, ge=1, description="Display name length limit.")
     idempotency_ttl_seconds: int = Field(3600, ge=1, description="Idempotency-Key lifetime.")

@@ -1,0 +1,658 @@
+"""Photo uploads: accepted by content, made upright, stripped, resized and served immutably."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pyvips
+from sqlalchemy import func, select
+
+from shutter.accounts.models import Account
+from shutter.infra.context import AppContext
+from shutter.infra.errors import ApiError
+from shutter.infra.ids import ids, shard_of
+from shutter.media import processing, service
+from shutter.media.models import Media
+from shutter.posts.models import Post
+from tests.conftest import BASE_URL
+from tests.support.api import User, sign_up
+from tests.support.schema import assert_entity
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "media-corpus"
+GOOD = CORPUS / "good"
+ORIENTATION = CORPUS / "orientation"
+METADATA = CORPUS / "metadata"
+HOSTILE = CORPUS / "hostile"
+VIDEO = CORPUS / "video"
+LANDSCAPE = ORIENTATION / "Landscape_1.jpg"
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+# Markers of metadata that must never reach a public file.
+METADATA_MARKERS = (
+    b"Exif",
+    b"eXIf",
+    b"tEXt",
+    b"zTXt",
+    b"iTXt",
+    b"GPS",
+    b"http://ns.adobe.com/xap",
+    b"<x:xmpmeta",
+    b"Photoshop 3.0",
+    b"ICC_PROFILE",
+    b"<script",
+    b"<?php",
+)
+METADATA_FIELDS = ("exif-data", "xmp-data", "iptc-data", "icc-profile-data")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _read(source: Path | bytes) -> bytes:
+    return source.read_bytes() if isinstance(source, Path) else source
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    user: User,
+    source: Path | bytes,
+    *,
+    filename: str = "photo.jpg",
+    content_type: str = "image/jpeg",
+    data: dict[str, str] | None = None,
+) -> httpx.Response:
+    content = _read(source)
+    return await client.post(
+        "/api/v2/media",
+        headers=user.headers,
+        files={"file": (filename, content, content_type)},
+        data=data or {},
+    )
+
+
+async def upload_ok(client: httpx.AsyncClient, user: User, source: Path) -> dict[str, Any]:
+    response = await upload(client, user, source)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert_entity("MediaAttachment", body)
+    return body
+
+
+async def fetch(client: httpx.AsyncClient, url: str) -> bytes:
+    assert url.startswith(f"{BASE_URL}/media/")
+    response = await client.get(url.removeprefix(BASE_URL))
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == IMMUTABLE
+    return response.content
+
+
+def decode(data: bytes) -> pyvips.Image:
+    return pyvips.Image.new_from_buffer(data, "")
+
+
+def mean_abs_diff(a: pyvips.Image, b: pyvips.Image, width: int = 96) -> float:
+    """Mean absolute pixel difference of two images scaled to the same small size."""
+    small_a = a.resize(width / a.width)
+    small_b = b.resize(width / b.width, vscale=small_a.height / b.height)
+    return float((small_a - small_b).abs().avg())
+
+
+async def media_rows(ctx: AppContext) -> int:
+    async with ctx.db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(Media)) or 0)
+
+
+async def stored_state(ctx: AppContext) -> tuple[int, list[str]]:
+    return await media_rows(ctx), ctx.storage.keys()
+
+
+async def account_id(ctx: AppContext, user: User) -> int:
+    async with ctx.db.read() as session:
+        account = await session.get(Account, int(user.id))
+        assert account is not None
+        return account.id
+
+
+# --- accepted photos ------------------------------------------------------------------------
+
+
+async def test_upload_returns_a_ready_attachment(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    body = await upload_ok(client, ana, LANDSCAPE)
+    assert body["type"] == "image"
+    assert body["remote_url"] is None
+    assert body["description"] is None
+    assert body["blurhash"] and len(body["blurhash"]) > 6
+    original, small = body["meta"]["original"], body["meta"]["small"]
+    assert (original["width"], original["height"], original["size"]) == (1080, 720, "1080x720")
+    assert original["aspect"] == pytest.approx(1.5)
+    assert (small["width"], small["height"]) == (400, 267)
+    assert body["meta"]["focus"] == {"x": 0.0, "y": 0.0}
+
+    display = decode(await fetch(client, body["url"]))
+    preview = decode(await fetch(client, body["preview_url"]))
+    assert (display.width, display.height) == (1080, 720)
+    assert (preview.width, preview.height) == (400, 267)
+
+    again = await client.get(f"/api/v1/media/{body['id']}", headers=ana.headers)
+    assert again.status_code == 200
+    assert again.json() == body
+
+
+async def test_v1_upload_route_is_the_same(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    response = await client.post(
+        "/api/v1/media",
+        headers=ana.headers,
+        files={"file": ("x.jpg", LANDSCAPE.read_bytes(), "image/jpeg")},
+        data={"description": "A lake", "focus": "0.5,-0.25"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert_entity("MediaAttachment", body)
+    assert body["description"] == "A lake"
+    assert body["meta"]["focus"] == {"x": 0.5, "y": -0.25}
+
+
+@pytest.mark.parametrize("number", range(9))
+async def test_exif_orientation_is_applied(client: httpx.AsyncClient, number: int) -> None:
+    ana = await sign_up(client, "ana")
+    body = await upload_ok(client, ana, ORIENTATION / f"Landscape_{number}.jpg")
+    display = decode(await fetch(client, body["url"]))
+    assert (display.width, display.height) == (1080, 720)
+    assert "orientation" not in display.get_fields()
+    reference = pyvips.Image.new_from_file(str(LANDSCAPE))
+    assert mean_abs_diff(display, reference) < 8
+
+
+async def test_orientation_of_small_jpeg_and_webp(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    rotated = await upload_ok(client, ana, ORIENTATION / "rotated.jpg")
+    assert (rotated["meta"]["original"]["width"], rotated["meta"]["original"]["height"]) == (
+        200,
+        300,
+    )
+    hopper = await upload_ok(client, ana, ORIENTATION / "hopper_orientation_6.webp")
+    display = decode(await fetch(client, hopper["url"]))
+    raw = pyvips.Image.new_from_file(str(ORIENTATION / "hopper_orientation_6.webp"))
+    assert mean_abs_diff(display, raw.rot90()) < 8
+    assert mean_abs_diff(display, raw) > 2 * mean_abs_diff(display, raw.rot90())
+
+
+GOOD_PHOTOS = [
+    ("jolla.jpg", 3264, 2448),
+    ("HMD_Nokia_8.3_5G.jpg", 4608, 1976),
+    ("gain-map.jpg", 3840, 2160),
+    ("flower.webp", 480, 360),
+    ("4.webp", 1024, 772),
+    ("tbgn2c16.png", 32, 32),
+    ("alpha-premultiply-2048x1536-paper.png", 2048, 1536),
+]
+
+
+@pytest.mark.parametrize(("name", "width", "height"), GOOD_PHOTOS)
+async def test_good_photos_are_resized_keeping_aspect(
+    client: httpx.AsyncClient, name: str, width: int, height: int
+) -> None:
+    ana = await sign_up(client, "ana")
+    body = await upload_ok(client, ana, GOOD / name)
+    display = decode(await fetch(client, body["url"]))
+    preview = decode(await fetch(client, body["preview_url"]))
+    expected_width = min(1080, width)
+    assert display.width == expected_width
+    assert display.height == pytest.approx(height * expected_width / width, abs=1)
+    assert preview.width == min(400, width)
+    assert display.format == "uchar"
+    for field in METADATA_FIELDS:
+        assert field not in display.get_fields()
+    assert body["meta"]["original"]["width"] == display.width
+
+
+async def test_transparent_png_keeps_its_alpha(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    body = await upload_ok(client, ana, GOOD / "tbgn2c16.png")
+    response = await client.get(body["url"].removeprefix(BASE_URL))
+    assert response.headers["content-type"] == "image/webp"
+    display = decode(response.content)
+    assert display.hasalpha()
+    assert display.extract_band(3).min() < 255
+
+
+async def test_cmyk_jpeg_is_converted_to_srgb(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    source = GOOD / "Channel_digital_image_CMYK_color.jpg"
+    body = await upload_ok(client, ana, source)
+    display = decode(await fetch(client, body["url"]))
+    assert display.bands == 3
+    assert display.interpretation == "srgb"
+    reference = pyvips.Image.new_from_file(str(source)).icc_import().colourspace("srgb")
+    assert mean_abs_diff(display, reference) < 6
+    inverted = reference.invert()
+    assert mean_abs_diff(display, inverted) > 30
+
+
+METADATA_PHOTOS = [
+    "exif_gps.jpg",
+    "DSCN0010.jpg",
+    "DSCN0012.jpg",
+    "DSCN0021.jpg",
+    "iphone_hdr_NO.jpg",
+    "exif.png",
+    "Landscape_9.jpg",
+    "Canon_40D.jpg",
+]
+
+
+@pytest.mark.parametrize("name", METADATA_PHOTOS)
+async def test_metadata_is_stripped(client: httpx.AsyncClient, name: str) -> None:
+    ana = await sign_up(client, "ana")
+    assert any(marker in (METADATA / name).read_bytes() for marker in METADATA_MARKERS)
+    body = await upload_ok(client, ana, METADATA / name)
+    for url in (body["url"], body["preview_url"]):
+        data = await fetch(client, url)
+        for marker in METADATA_MARKERS:
+            assert marker not in data, (url, marker)
+        fields = decode(data).get_fields()
+        for field in METADATA_FIELDS:
+            assert field not in fields
+
+
+@pytest.mark.parametrize(
+    ("name", "forbidden"),
+    [
+        ("PHP_exif_system.jpg", b"<?php"),
+        ("payload_in_all_known_metadata.jpg", b"<script"),
+        ("imagemagick_CVE-2022-44268_convert_etc_passwd.png", b"/etc/passwd"),
+        ("png_decompression_dos.png", b"zTXt"),
+    ],
+)
+async def test_hostile_but_valid_images_are_reencoded_clean(
+    client: httpx.AsyncClient, name: str, forbidden: bytes
+) -> None:
+    ana = await sign_up(client, "ana")
+    assert forbidden in (HOSTILE / name).read_bytes()
+    body = await upload_ok(client, ana, HOSTILE / name)
+    for url in (body["url"], body["preview_url"]):
+        data = await fetch(client, url)
+        assert forbidden not in data
+        assert b"root:" not in data
+        assert url.endswith((".jpg", ".webp"))
+
+
+async def test_content_decides_not_the_name_or_declared_type(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    response = await upload(client, ana, LANDSCAPE, filename="evil.html", content_type="text/html")
+    assert response.status_code == 200, response.text
+    served = await client.get(response.json()["url"].removeprefix(BASE_URL))
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.headers["x-content-type-options"] == "nosniff"
+
+
+# --- refused uploads ------------------------------------------------------------------------
+
+REFUSED = [
+    ("empty.jpg", "empty"),
+    ("truncated_jpeg.jpg", "truncated or corrupt"),
+    ("truncated.jpg", "truncated or corrupt"),
+    ("truncated_image.png", "truncated or corrupt"),
+    ("broken.png", "corrupt"),
+    ("corrupt-header.jpg", "corrupt"),
+    ("lottapixel.jpg", "too large"),
+    ("65536-uint32-limit.png", "too large"),
+    ("giant-image.jpg", "too large"),
+    ("decompression_bomb.gif", "Unsupported type"),
+    ("uber.gif", "Unsupported type"),
+    ("SVG_XSS_green_triangle.svg", "not an image"),
+    ("imagetragik1_payload_url_touch.jpg", "not an image"),
+    ("CVE-2021-22204_exiftool_echo.jpg", "not an image"),
+    ("xss_html_as_jpg.jpg", "not an image"),
+    ("read_passwd_bypass.mp4", "Unsupported type"),
+    ("ssrf_ffmpeg.avi", "not an image"),
+    ("fixture-corrupt.mkv", "Unsupported type"),
+]
+
+
+@pytest.mark.parametrize(("name", "reason"), REFUSED)
+async def test_hostile_files_are_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, ctx: AppContext, name: str, reason: str
+) -> None:
+    ana = await sign_up(client, "ana")
+    before = await stored_state(ctx)
+    response = await upload(client, ana, HOSTILE / name)
+    assert response.status_code == 422, response.text
+    assert reason in response.json()["error"]
+    assert await stored_state(ctx) == before
+
+
+async def test_truncated_ultrahdr_sample_is_refused(client: httpx.AsyncClient) -> None:
+    # The corpus' Pixel sample keeps its metadata but its main image stops before EOI;
+    # decoding it anyway would publish a grey rectangle.
+    ana = await sign_up(client, "ana")
+    response = await upload(client, ana, METADATA / "ultrahdr.jpg")
+    assert response.status_code == 422
+    assert "truncated" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (GOOD / "iphone_13_pro_max.HEIC", "HEIC"),
+        (METADATA / "IMG_5195.HEIC", "HEIC"),
+        (GOOD / "fixture-yuv420-8bit.avif", "AVIF"),
+        (GOOD / "iss634.gif", "GIF"),
+        (GOOD / "BSG1.tiff", "TIFF"),
+        (VIDEO / "flower.mp4", "video"),
+        (VIDEO / "flower.webm", "video"),
+        (VIDEO / "fixture-mjpeg.mov", "video"),
+    ],
+)
+async def test_other_formats_are_unsupported_for_now(
+    client: httpx.AsyncClient, ctx: AppContext, path: Path, kind: str
+) -> None:
+    ana = await sign_up(client, "ana")
+    before = await stored_state(ctx)
+    response = await upload(client, ana, path, filename="photo.jpg", content_type="image/jpeg")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert "Unsupported type" in error
+    assert kind in error
+    assert await stored_state(ctx) == before
+
+
+async def test_oversized_file_is_refused(
+    client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await sign_up(client, "ana")
+    monkeypatch.setattr(ctx.settings, "max_image_bytes", 100 * 1024)
+    before = await stored_state(ctx)
+    response = await upload(client, ana, LANDSCAPE)
+    assert response.status_code == 422
+    assert "larger than 100 KB" in response.json()["error"]
+    assert await stored_state(ctx) == before
+
+
+async def test_pixel_limit_is_configurable(
+    client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await sign_up(client, "ana")
+    monkeypatch.setattr(ctx.settings, "max_image_pixels", 1_000_000)
+    response = await upload(client, ana, LANDSCAPE)
+    assert response.status_code == 422
+    assert "1800x1200" in response.json()["error"]
+
+
+async def test_missing_file_is_refused(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    ana = await sign_up(client, "ana")
+    before = await stored_state(ctx)
+    no_file = await client.post("/api/v2/media", headers=ana.headers, data={"description": "x"})
+    assert no_file.status_code == 422
+    assert "file is required" in no_file.json()["error"]
+    as_text = await client.post("/api/v2/media", headers=ana.headers, data={"file": "abc"})
+    assert as_text.status_code == 422
+    unknown = await upload(client, ana, LANDSCAPE, data={"colour": "red"})
+    assert unknown.status_code == 422
+    assert "colour" in unknown.json()["error"]
+    assert await stored_state(ctx) == before
+
+
+async def test_bad_description_or_focus_on_upload_stores_nothing(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    ana = await sign_up(client, "ana")
+    before = await stored_state(ctx)
+    too_long = await upload(client, ana, LANDSCAPE, data={"description": "x" * 1501})
+    assert too_long.status_code == 422
+    assert "1500" in too_long.json()["error"]
+    bad_focus = await upload(client, ana, LANDSCAPE, data={"focus": "2,0"})
+    assert bad_focus.status_code == 422
+    assert await stored_state(ctx) == before
+
+
+# --- reading and describing -------------------------------------------------------------------
+
+
+async def test_update_description_and_focus(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    media = await upload_ok(client, ana, LANDSCAPE)
+    url = f"/api/v1/media/{media['id']}"
+    response = await client.put(
+        url, headers=ana.headers, json={"description": "Boats on a lake", "focus": "-1,1"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert_entity("MediaAttachment", body)
+    assert body["description"] == "Boats on a lake"
+    assert body["meta"]["focus"] == {"x": -1.0, "y": 1.0}
+    assert body["url"] == media["url"]
+
+    only_focus = await client.put(url, headers=ana.headers, data={"focus": "0.1,0.2"})
+    assert only_focus.json()["description"] == "Boats on a lake"
+    cleared = await client.put(url, headers=ana.headers, json={"description": ""})
+    assert cleared.json()["description"] is None
+    assert cleared.json()["meta"]["focus"] == {"x": 0.1, "y": 0.2}
+
+    for focus in ("1.5,0", "0", "a,b", "0,0,0", "nan,0"):
+        bad = await client.put(url, headers=ana.headers, json={"focus": focus})
+        assert bad.status_code == 422, focus
+        assert "focus" in bad.json()["error"]
+    long_text = await client.put(url, headers=ana.headers, json={"description": "é" * 1501})
+    assert long_text.status_code == 422
+    exact = await client.put(url, headers=ana.headers, json={"description": "é" * 1500})
+    assert exact.status_code == 200
+
+
+async def test_only_the_owner_sees_or_changes_media(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    bob = await sign_up(client, "bob")
+    media = await upload_ok(client, ana, LANDSCAPE)
+    url = f"/api/v1/media/{media['id']}"
+    assert (await client.get(url, headers=bob.headers)).status_code == 404
+    put = await client.put(url, headers=bob.headers, json={"description": "mine now"})
+    assert put.status_code == 404
+    assert (await client.get("/api/v1/media/12345", headers=ana.headers)).status_code == 404
+    assert (await client.get(url, headers=ana.headers)).json()["description"] is None
+
+
+async def test_authentication_is_required(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    media = await upload_ok(client, ana, LANDSCAPE)
+    no_token = await client.post(
+        "/api/v2/media", files={"file": ("a.jpg", LANDSCAPE.read_bytes(), "image/jpeg")}
+    )
+    assert no_token.status_code == 401
+    assert "error" in no_token.json()
+    assert (await client.get(f"/api/v1/media/{media['id']}")).status_code == 401
+    put = await client.put(f"/api/v1/media/{media['id']}", json={"description": "x"})
+    assert put.status_code == 401
+    bad = await client.get(f"/api/v1/media/{media['id']}", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+
+
+# --- serving files ------------------------------------------------------------------------------
+
+
+async def test_variants_are_served_with_range_and_immutable_caching(
+    client: httpx.AsyncClient,
+) -> None:
+    ana = await sign_up(client, "ana")
+    media = await upload_ok(client, ana, LANDSCAPE)
+    path = media["url"].removeprefix(BASE_URL)
+    full = await client.get(path)
+    assert full.status_code == 200
+    assert full.headers["content-type"] == "image/jpeg"
+    assert full.headers["accept-ranges"] == "bytes"
+
+    part = await client.get(path, headers={"Range": "bytes=100-1099"})
+    assert part.status_code == 206
+    assert part.content == full.content[100:1100]
+    assert part.headers["content-range"] == f"bytes 100-1099/{len(full.content)}"
+    assert part.headers["cache-control"] == IMMUTABLE
+
+    head = await client.head(path)
+    assert head.status_code == 200
+    assert int(head.headers["content-length"]) == len(full.content)
+
+
+async def test_private_unknown_and_traversal_keys_are_not_served(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    ana = await sign_up(client, "ana")
+    media = await upload_ok(client, ana, LANDSCAPE)
+    stored = ctx.storage.keys()
+    originals = [key for key in stored if key.startswith(f"originals/{media['id']}/")]
+    assert len(originals) == 1
+    assert ctx.storage.path(originals[0]).read_bytes() == LANDSCAPE.read_bytes()
+    public_key = media["url"].removeprefix(f"{BASE_URL}/media/")
+    missing_key = f"v/{media['id']}/00/00/{'0' * 64}.jpg"
+    for key in (
+        originals[0],
+        missing_key,
+        "v/../../shutter.db",
+        "..%2F..%2Fsecret_key",
+        "%2e%2e/%2e%2e/secret_key",
+        "secret_key",
+        public_key + "/",
+        public_key.replace(".jpg", ".html"),
+    ):
+        response = await client.get(f"/media/{key}")
+        assert response.status_code == 404, key
+        assert "not found" in response.json()["error"].lower(), key
+
+
+# --- functions other services call --------------------------------------------------------------
+
+
+async def make_post(ctx: AppContext, author_id: int) -> int:
+    async with ctx.db.write() as session:
+        post = Post(id=ids.next_id(shard_of(author_id)), account_id=author_id, caption="")
+        session.add(post)
+    return post.id
+
+
+async def test_attach_list_describe_and_delete(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    ana = await sign_up(client, "ana")
+    ana_id = await account_id(ctx, ana)
+    uploaded = [await upload_ok(client, ana, path) for path in (LANDSCAPE, GOOD / "flower.webp")]
+    order = [uploaded[1]["id"], uploaded[0]["id"]]
+    post_id = await make_post(ctx, ana_id)
+
+    async with ctx.db.write() as session:
+        media = await service.access_attachable_media(
+            session, account_id=ana_id, media_ids=order, max_count=6
+        )
+        assert [str(m.id) for m in media] == order
+        await service.do_attach(session, media=media, post_id=post_id)
+
+    # Attached media belong to the post now: the media routes no longer show them.
+    gone = await client.get(f"/api/v1/media/{order[0]}", headers=ana.headers)
+    assert gone.status_code == 404
+
+    async with ctx.db.write() as session:
+        by_post = await service.media_for_posts(session, [post_id, 1])
+        assert [str(m.id) for m in by_post[post_id]] == order
+        assert [m.position for m in by_post[post_id]] == [0, 1]
+        assert by_post[1] == []
+        await service.do_update_descriptions(
+            session, post_id=post_id, descriptions={int(order[1]): "A lake"}
+        )
+        with pytest.raises(ApiError) as refused:
+            await service.do_update_descriptions(
+                session, post_id=post_id, descriptions={12345: "nope"}
+            )
+        assert refused.value.status == 422
+
+    async with ctx.db.read() as session:
+        described = (await service.media_for_posts(session, [post_id]))[post_id]
+        assert [m.description for m in described] == [None, "A lake"]
+
+    stored = ctx.storage.keys()
+    files = [key for key in stored if any(f"/{m}/" in key for m in order)]
+    assert len(files) == 6  # two originals, two displays, two previews
+    async with ctx.db.write() as session:
+        await service.do_delete_for_post(session, ctx=ctx, post_id=post_id)
+        # Files go only after the commit, so a rollback would keep them.
+        assert set(files) <= set(ctx.storage.keys())
+    assert not set(files) & set(ctx.storage.keys())
+    assert await media_rows(ctx) == 0
+
+
+async def test_attachable_media_rules(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    ana = await sign_up(client, "ana")
+    bob = await sign_up(client, "bob")
+    ana_id = await account_id(ctx, ana)
+    mine = (await upload_ok(client, ana, LANDSCAPE))["id"]
+    other = await upload_ok(client, ana, GOOD / "flower.webp")
+    theirs = (await upload_ok(client, bob, LANDSCAPE))["id"]
+    post_id = await make_post(ctx, ana_id)
+    async with ctx.db.write() as session:
+        taken = await service.access_attachable_media(
+            session, account_id=ana_id, media_ids=[other["id"]], max_count=6
+        )
+        await service.do_attach(session, media=taken, post_id=post_id)
+
+    cases: list[tuple[list[str], int, str]] = [
+        (["abc"], 6, "not a number"),
+        ([theirs], 6, f"media {theirs} not found"),
+        (["999"], 6, "media 999 not found"),
+        ([mine, mine], 6, "twice"),
+        ([mine, other["id"]], 6, "already attached"),
+        ([mine, theirs], 1, "at most 1"),
+    ]
+    for media_ids, max_count, message in cases:
+        async with ctx.db.write() as session:
+            with pytest.raises(ApiError) as refused:
+                await service.access_attachable_media(
+                    session, account_id=ana_id, media_ids=media_ids, max_count=max_count
+                )
+        assert refused.value.status == 422
+        assert message in refused.value.message, (media_ids, refused.value.message)
+
+
+# --- avatars ------------------------------------------------------------------------------------
+
+
+async def test_avatar_is_a_square_served_variant(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    response = await client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=ana.headers,
+        files={"avatar": ("me.jpg", (ORIENTATION / "Landscape_6.jpg").read_bytes(), "image/jpeg")},
+    )
+    assert response.status_code == 200, response.text
+    avatar = decode(await fetch(client, response.json()["avatar"]))
+    assert (avatar.width, avatar.height) == (400, 400)
+    assert "exif-data" not in avatar.get_fields()
+
+
+async def test_hostile_avatar_is_refused(client: httpx.AsyncClient, ctx: AppContext) -> None:
+    ana = await sign_up(client, "ana")
+    before = ctx.storage.keys()
+    response = await client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=ana.headers,
+        files={"avatar": ("me.jpg", (HOSTILE / "lottapixel.jpg").read_bytes(), "image/jpeg")},
+    )
+    assert response.status_code == 422
+    assert "too large" in response.json()["error"]
+    assert ctx.storage.keys() == before
+
+
+async def test_processing_runs_off_the_event_loop(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = await sign_up(client, "ana")
+    threads: list[int] = []
+    real = processing.process_photo
+
+    def recording(data: bytes, *, max_pixels: int) -> processing.ProcessedPhoto:
+        threads.append(threading.get_ident())
+        return real(data, max_pixels=max_pixels)
+
+    monkeypatch.setattr(processing, "process_photo", recording)
+    await upload_ok(client, ana, LANDSCAPE)
+    assert threads and threads[0] != threading.get_ident()
