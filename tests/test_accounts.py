@@ -103,14 +103,14 @@ async def test_update_profile(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     "fields",
-    [{"note": "x" * 151}, {"display_name": "y" * 31}, {"locked": "maybe"}, {"bogus": "1"}],
+    [{"note": "x" * 151}, {"display_name": "y" * 31}, {"locked": "maybe"}, {"note": ["a", "b"]}],
 )
 async def test_bad_profile_updates_change_nothing(
     client: httpx.AsyncClient, fields: dict[str, str]
 ) -> None:
     ana = await sign_up(client, "ana")
     response = await client.patch(
-        "/api/v1/accounts/update_credentials", headers=ana.headers, data=fields
+        "/api/v1/accounts/update_credentials", headers=ana.headers, json=fields
     )
     assert response.status_code == 422, response.text
     me = (await client.get("/api/v1/accounts/verify_credentials", headers=ana.headers)).json()

@@ -35,7 +35,8 @@ def _sign_up(url: str, client_id: str, secret: str, name: str) -> Mastodon:
     )
     # Log in again with the password grant, as an app does on a second device.
     device = Mastodon(client_id=client_id, client_secret=secret, api_base_url=url)
-    device.log_in(f"{name}@example.com", "correct horse battery", scopes=SCOPES)
+    # allow_http: the test server speaks plain HTTP on 127.0.0.1.
+    device.log_in(f"{name}@example.com", "correct horse battery", scopes=SCOPES, allow_http=True)
     return device
 
 

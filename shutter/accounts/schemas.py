@@ -88,9 +88,6 @@ class SignUpParams(RequestParams):
     locale: str | None = None
     reason: str | None = None
     date_of_birth: str | None = None
-    # Mastodon.py sends its app credentials along with the sign-up.
-    client_id: str | None = None
-    client_secret: str | None = None
 
 
 class UpdateCredentialsParams(RequestParams):

@@ -63,9 +63,7 @@ def describe_validation_errors(errors: list[Any]) -> tuple[str, dict[str, Any]]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or "request"
         msg = err.get("msg", "is invalid")
-        if err.get("type") == "extra_forbidden":
-            msg = "is not a known parameter"
-        elif err.get("type") == "missing":
+        if err.get("type") == "missing":
             msg = "is required"
         parts.append(f"{field} {msg}")
         details.setdefault(field, []).append({"error": "ERR_INVALID", "description": msg})

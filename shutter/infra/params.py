@@ -24,9 +24,15 @@ _BRACKETS = re.compile(r"\[([^\]]*)\]")
 
 
 class RequestParams(BaseModel):
-    """Base for body parameters: unknown names are refused, so typos do not pass silently."""
+    """Base for body parameters.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    Unknown names are ignored, as Mastodon does: real clients send parameters of their
+    own (Mastodon.py sends `oauth_info` to /oauth/token and `return_detailed_error` with
+    a sign-up), and refusing them would break those clients. Known names are typed
+    strictly enough that a wrong type is a 422. See docs/decisions/0004.
+    """
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
 
 class QueryParams(BaseModel):
