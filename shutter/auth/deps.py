@@ -26,7 +26,7 @@ def bearer_token(request: Request) -> str | None:
 async def optional_caller(request: Request, ctx: Ctx) -> Caller | None:
     """The token's caller; 401 for a token that is present but not valid."""
     if "caller" in request.scope:
-        return request.scope["caller"]  # type: ignore[no-any-return]
+        return request.scope["caller"]
     raw = bearer_token(request)
     caller = None
     if raw is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 TOP_LEVEL = {"read", "write", "follow", "push", "profile", "admin:read", "admin:write"}
 GRANULAR = {
     "read:accounts", "read:blocks", "read:bookmarks", "read:favourites", "read:filters",
@@ -34,7 +36,7 @@ def parse_scopes(raw: str | list[str] | None, *, default: str = "read") -> list[
     return scopes
 
 
-def covers(granted: list[str] | set[str], needed: str) -> bool:
+def covers(granted: Iterable[str], needed: str) -> bool:
     granted = set(granted)
     if needed in granted:
         return True

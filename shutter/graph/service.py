@@ -349,7 +349,7 @@ async def list_following(
     return await _account_page(session, paginate(query, Follow.id, page))
 
 
-async def _account_page(session: AsyncSession, query: Select[Any]) -> AccountPage:
+async def _account_page(session: AsyncSession, query: Select[int, int]) -> AccountPage:
     """Run a (row id, account id) page query, then load its accounts in one more query."""
     result = await session.execute(query)
     rows: list[tuple[int, int]] = sorted(

@@ -143,7 +143,7 @@ async def insert_ignoring_conflicts(
     """Insert rows, skipping any that collide with a unique key (idempotent writes)."""
     if not rows:
         return
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         await session.execute(pg_insert(table).on_conflict_do_nothing(), rows)

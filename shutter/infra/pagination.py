@@ -14,7 +14,8 @@ from shutter.infra.params import QueryParams
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 
-S = TypeVar("S", bound=Select[Any])
+# Any select, whatever its columns (bare, because Select's column types are variadic).
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 class PageParams(QueryParams):

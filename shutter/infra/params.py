@@ -88,8 +88,8 @@ async def collect_params(request: Request) -> dict[str, Any]:
             form = await request.form(max_part_size=64 * 1024 * 1024)
         except Exception as exc:  # malformed multipart bodies raise several types
             raise ApiError(400, f"The form body could not be read: {exc}") from None
-        for key, value in form.multi_items():
-            _insert(merged, key, value)
+        for key, item in form.multi_items():
+            _insert(merged, key, item)
     return merged
 
 

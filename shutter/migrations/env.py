@@ -34,12 +34,14 @@ async def _run_async(url: str) -> None:
 
 
 def run_online() -> None:
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
-    else:
-        asyncio.run(_run_async(url))
+        return
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL for the migration")
+    asyncio.run(_run_async(url))
 
 
 if context.is_offline_mode():
