@@ -133,9 +133,11 @@ def start_server(
     *,
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
-    timeout: float = START_TIMEOUT,
+    timeout: float | None = None,
 ) -> LiveServer:
     """Start `shutter serve` on a free port and return once /healthz answers 200."""
+    # Each uvicorn worker imports the whole app; on a small, busy CI machine they queue.
+    timeout = timeout or START_TIMEOUT * workers
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = shutter_env(database_url, var_dir, base_url=url, extra_env=extra_env)
