@@ -11,7 +11,7 @@ from shutter.accounts.models import Account
 from shutter.auth import service
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
-from shutter.infra.deps import Ctx
+from shutter.infra.deps import ReadSession
 from shutter.infra.errors import ApiError
 
 
@@ -23,18 +23,18 @@ def bearer_token(request: Request) -> str | None:
     return request.query_params.get("access_token") or None
 
 
-async def optional_caller(request: Request, ctx: Ctx) -> Caller | None:
-    """The token's caller; 401 for a token that is present but not valid."""
-    if "caller" in request.scope:
-        return request.scope["caller"]
+async def optional_caller(request: Request, session: ReadSession) -> Caller | None:
+    """The token's caller; 401 for a token that is present but not valid.
+
+    It shares the request's read session (FastAPI resolves a dependency once per
+    request), so a read route costs one session, not two.
+    """
     raw = bearer_token(request)
-    caller = None
-    if raw is not None:
-        async with ctx.db.read() as session:
-            caller = await service.authenticate(session, raw)
-        if caller is None:
-            raise ApiError(401, "The access token is invalid")
-    request.scope["caller"] = caller
+    if raw is None:
+        return None
+    caller = await service.authenticate(session, raw)
+    if caller is None:
+        raise ApiError(401, "The access token is invalid")
     return caller
 
 

@@ -10,11 +10,12 @@ from starlette.responses import Response
 from shutter.accounts.models import Account
 from shutter.auth.deps import user
 from shutter.feed import service
+from shutter.feed.models import FeedEntry
 from shutter.infra.deps import Ctx, ReadSession
-from shutter.infra.pagination import PageParams
+from shutter.infra.http import json_response
+from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import params
-from shutter.posts import service as posts
-from shutter.posts.api import statuses_response
+from shutter.posts.render import page_of_statuses
 
 router = APIRouter()
 
@@ -27,6 +28,6 @@ async def home(
     me: Annotated[Account, Depends(user("read:statuses"))],
     page: PageParams = params(PageParams),
 ) -> Response:
-    ids = await service.home_post_ids(session, account_id=me.id, page=page)
-    items = await posts.hydrate(session, ids)
-    return statuses_response(request, ctx, items, ids)
+    query = service.home_query(account_id=me.id)
+    body, ids = await page_of_statuses(session, ctx, query, FeedEntry.post_id, page)
+    return json_response(body, headers=link_header(request.url, ids))

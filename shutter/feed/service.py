@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.feed.models import FeedEntry
 from shutter.infra.db import insert_ignoring_conflicts
 from shutter.infra.jobs import enqueue
-from shutter.infra.pagination import PageParams, in_display_order, paginate
 
 BACKFILL_POSTS = 40
 # Trimming a feed to its cap scans it, so it is done on a sample of writes: each feed is
@@ -90,11 +89,6 @@ async def do_remove_post(session: AsyncSession, *, post_id: int) -> None:
     await session.execute(delete(FeedEntry).where(FeedEntry.post_id == post_id))
 
 
-async def home_post_ids(session: AsyncSession, *, account_id: int, page: PageParams) -> list[int]:
-    """One page of a home feed, newest first: a single index range scan."""
-    query = paginate(
-        select(FeedEntry.post_id).where(FeedEntry.account_id == account_id),
-        FeedEntry.post_id,
-        page,
-    )
-    return in_display_order(list(await session.scalars(query)), page)
+def home_query(*, account_id: int) -> Select[int]:
+    """The post ids of a home feed (an index range scan once paginated)."""
+    return select(FeedEntry.post_id).where(FeedEntry.account_id == account_id)

@@ -2,8 +2,8 @@
 
 Reads and writes take different doors. On SQLite a write transaction starts with
 BEGIN IMMEDIATE (so two writers queue on the lock instead of failing on upgrade) through
-a single pooled connection per process; reads run concurrently on their own pool.
-On PostgreSQL both doors lead to the primary for now; read replicas plug in here.
+a single pooled connection per process; reads run concurrently on their own pool, in
+autocommit. On PostgreSQL both doors lead to the primary for now; read replicas plug in here.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ event.listen(Session, "after_commit", _run_after_commit)
 event.listen(Session, "after_soft_rollback", _drop_after_commit)
 
 
-def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so we can choose the BEGIN.
@@ -93,11 +93,14 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
-    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    if not writer:
+        # Reads run in autocommit: each SELECT sees the latest commit (WAL never blocks
+        # it), and a request saves the BEGIN and ROLLBACK round trips to the driver thread.
+        return
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -108,14 +111,16 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             settings.var_dir.mkdir(parents=True, exist_ok=True)
-            self.read_engine = create_async_engine(url, pool_size=8, max_overflow=8)
-            self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0)
-            _configure_sqlite(self.read_engine, immediate=False)
-            _configure_sqlite(self.write_engine, immediate=True)
-        else:
-            self.write_engine = create_async_engine(
-                url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            self.read_engine = create_async_engine(
+                url, pool_size=8, max_overflow=8, pool_reset_on_return=None
             )
+            self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0)
+            _configure_sqlite(self.read_engine, writer=False)
+            _configure_sqlite(self.write_engine, writer=True)
+        else:
+            # No pre-ping: it costs a round trip per checkout; a connection found dead
+            # invalidates the pool and the next checkout reconnects.
+            self.write_engine = create_async_engine(url, pool_size=10, max_overflow=20)
             self.read_engine = self.write_engine
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)

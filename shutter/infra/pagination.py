@@ -47,11 +47,6 @@ def paginate(query: S, column: InstrumentedAttribute[int], page: PageParams) -> 
     return query.order_by(column.desc()).limit(page.limit)
 
 
-def in_display_order(ids: list[int], page: PageParams) -> list[int]:
-    """Results of `paginate` newest first, whichever direction they were fetched in."""
-    return sorted(ids, reverse=True) if page.min_id is not None else ids
-
-
 def link_header(url: URL, ids: list[int]) -> dict[str, str]:
     """`Link` with rel=next (older, max_id) and rel=prev (newer, min_id) for a page."""
     if not ids:

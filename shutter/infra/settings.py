@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     feed_max_entries: int = Field(800, ge=20, description="Entries kept per home feed.")
     fanout_batch_size: int = Field(500, ge=1, description="Followers per fan-out job batch.")
 
+    cache_max_entries: int = Field(
+        20_000, ge=0, description="Rendered posts kept in the in-process entity cache."
+    )
+
     # --- jobs ----------------------------------------------------------------------------
     embedded_workers: int = Field(
         1, ge=0, description="In-process job workers per API process (0: only `shutter worker`)."
@@ -154,7 +158,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = [
-            f"  SHUTTER_{'_'.join(str(p) for p in err['loc']).upper() or '?'}: {err['msg']}"
+            f"  SHUTTER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else f"  {err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         ]
         raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None

@@ -15,13 +15,9 @@ from shutter.infra.http import json_response
 from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import params
 from shutter.posts import service
-from shutter.posts.schemas import (
-    CreatePostParams,
-    EditPostParams,
-    HydratedPost,
-    edit_json,
-    status_json,
-)
+from shutter.posts.models import Post
+from shutter.posts.render import page_of_statuses
+from shutter.posts.schemas import CreatePostParams, EditPostParams, edit_json, status_json
 
 router = APIRouter()
 
@@ -134,17 +130,8 @@ async def account_statuses(
     page: AccountStatusesParams = params(AccountStatusesParams),
 ) -> Response:
     author = await accounts.access_account(session, account_id)
-    ids = (
-        []
-        if page.pinned or page.tagged  # no pinned posts or tags yet: nothing matches
-        else await service.account_post_ids(session, author=author, viewer=viewer, page=page)
-    )
-    items = await service.hydrate(session, ids)
-    return statuses_response(request, ctx, items, ids)
-
-
-def statuses_response(
-    request: Request, ctx: Ctx, items: list[HydratedPost], ids: list[int]
-) -> Response:
-    body = [status_json(item, ctx.settings) for item in items]
+    query = await service.account_posts_query(session, author=author, viewer=viewer)
+    if query is None or page.pinned or page.tagged:  # no pins or tags yet: nothing matches
+        return json_response([])
+    body, ids = await page_of_statuses(session, ctx, query, Post.id, page)
     return json_response(body, headers=link_header(request.url, ids))

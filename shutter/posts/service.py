@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,6 @@ from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.ids import parse_id as parse_raw_id
-from shutter.infra.pagination import PageParams, in_display_order, paginate
 from shutter.media import service as media
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
 from shutter.posts.schemas import HydratedPost
@@ -255,19 +254,14 @@ async def do_delete_post(
     return item
 
 
-async def account_post_ids(
-    session: AsyncSession, *, author: Account, viewer: Account | None, page: PageParams
-) -> list[int]:
-    """Ids of an author's posts (not comments) on a page, if the viewer may see them."""
+async def account_posts_query(
+    session: AsyncSession, *, author: Account, viewer: Account | None
+) -> Select[int] | None:
+    """The ids of an author's posts (not comments), or None if the viewer may not see them."""
     viewer_id = viewer.id if viewer else None
     if not await graph.can_view_posts(session, viewer_id=viewer_id, author=author):
-        return []
-    query = paginate(
-        select(Post.id).where((Post.account_id == author.id) & Post.in_reply_to_id.is_(None)),
-        Post.id,
-        page,
-    )
-    return in_display_order(list(await session.scalars(query)), page)
+        return None
+    return select(Post.id).where((Post.account_id == author.id) & Post.in_reply_to_id.is_(None))
 
 
 async def post_exists(session: AsyncSession, *, post_id: int) -> bool:
