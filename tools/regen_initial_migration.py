@@ -1,9 +1,9 @@
 """Regenerate migration 0001 from the models (only while nothing has been released)."""
 
-import subprocess
-import sys
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
