@@ -10,11 +10,26 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 
 def content_key(data: bytes, ext: str, prefix: str = "v") -> str:
     digest = hashlib.sha256(data).hexdigest()
     return f"{prefix}/{digest[:2]}/{digest[2:4]}/{digest}.{ext}"
+
+
+class Storage(Protocol):
+    """Blob storage as the services use it; calls block, so run them in a worker thread."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def keys(self) -> list[str]: ...
 
 
 class LocalStorage:
@@ -40,6 +55,9 @@ class LocalStorage:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def get(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
