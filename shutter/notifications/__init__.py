@@ -1,0 +1,1 @@
+"""Notifications: records of what others did to you, grouping, and live delivery."""
