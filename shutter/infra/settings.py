@@ -79,6 +79,28 @@ class Settings(BaseSettings):
         20_000, ge=0, description="Rendered posts kept in the in-process entity cache."
     )
 
+    # --- scaled profile ---------------------------------------------------------------------
+    redis_url: str = Field(
+        "",
+        description="redis://host:port/db. Empty (embedded): rate limits and events stay "
+        "in-process. Set: shared by every API and worker process.",
+    )
+
+    # --- rate limits (per account, or per client IP when anonymous) ----------------------
+    rate_limit_requests: int = Field(50, ge=1, description="Requests per window per caller.")
+    rate_limit_window_seconds: int = Field(60, ge=1, description="Length of the window.")
+    rate_limit_login_requests: int = Field(
+        10, ge=1, description="Log-in and token requests per window, per IP and per username."
+    )
+    rate_limit_signup_requests: int = Field(
+        5, ge=1, description="Sign-ups per sign-up window per IP."
+    )
+    rate_limit_signup_window_seconds: int = Field(1800, ge=1, description="Sign-up window.")
+    rate_limit_upload_requests: int = Field(
+        30, ge=1, description="Media uploads per upload window per account."
+    )
+    rate_limit_upload_window_seconds: int = Field(1800, ge=1, description="Upload window.")
+
     # --- jobs ----------------------------------------------------------------------------
     embedded_workers: int = Field(
         1, ge=0, description="In-process job workers per API process (0: only `shutter worker`)."
