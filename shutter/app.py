@@ -22,9 +22,11 @@ from shutter.infra.errors import install_error_handlers
 from shutter.infra.http import json_response
 from shutter.infra.jobs import run_worker
 from shutter.infra.logging import configure_logging
+from shutter.infra.ratelimit import RateLimitMiddleware
 from shutter.infra.settings import Settings, load_settings
 from shutter.instance.api import router as instance_router
 from shutter.media.api import router as media_router
+from shutter.notifications import jobs as _notification_jobs  # noqa: F401
 from shutter.posts.api import router as posts_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(RateLimitMiddleware)
     for router in (
         auth_router,
         accounts_router,

@@ -41,6 +41,12 @@ def test_settings(var_dir: Path, database_url: str = "", **overrides: object) ->
         "argon2_memory_kib": 1024,
         "embedded_workers": 0,
         "log_level": "warning",
+        # Tests make many requests as one user from one address; tests/test_ratelimit.py
+        # sets small limits of its own.
+        "rate_limit_requests": 1_000_000,
+        "rate_limit_login_requests": 1_000_000,
+        "rate_limit_signup_requests": 1_000_000,
+        "rate_limit_upload_requests": 1_000_000,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -69,6 +69,9 @@ async def token(
     if body.grant_type == "client_credentials":
         issued = await service.grant_client_credentials(session, app=app, scope=scope)
     elif body.grant_type == "password":
+        # Per username as well as per IP, so spreading guesses over addresses does not help.
+        limiter = ctx.ratelimiter
+        await limiter.check(limiter.login, "login", (body.username or "").lower())
         issued = await service.grant_password(
             session,
             settings=ctx.settings,
@@ -193,10 +196,12 @@ async def authorize_submit(request: Request, ctx: Ctx, session: WriteSession) ->
             return HTMLResponse(code_page(None), status_code=403)
         query = {"error": "access_denied", "state": fields["state"]}
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
+    login = str(values.get("username") or "")
+    await ctx.ratelimiter.check(ctx.ratelimiter.login, "login", login.lower())
     account = await accounts.authenticate_password(
         session,
         settings=ctx.settings,
-        login=str(values.get("username") or ""),
+        login=login,
         password=str(values.get("password") or ""),
     )
     if account is None:

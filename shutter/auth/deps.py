@@ -11,30 +11,26 @@ from shutter.accounts.models import Account
 from shutter.auth import service
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
-from shutter.infra.deps import ReadSession
+from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.errors import ApiError
+from shutter.infra.http import bearer_token
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.query_params.get("access_token") or None
-
-
-async def optional_caller(request: Request, session: ReadSession) -> Caller | None:
+async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> Caller | None:
     """The token's caller; 401 for a token that is present but not valid.
 
     It shares the request's read session (FastAPI resolves a dependency once per
     request), so a read route costs one session, not two.
     """
-    raw = bearer_token(request)
+    raw = bearer_token(request.headers.get("authorization"), request.query_params)
     if raw is None:
         return None
     caller = await service.authenticate(session, raw)
     if caller is None:
         raise ApiError(401, "The access token is invalid")
+    if caller.account is not None:
+        # From now on this token's requests count against its account's budget.
+        await ctx.ratelimiter.learn_account(raw, caller.account.id)
     return caller
 
 

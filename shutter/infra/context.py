@@ -6,24 +6,27 @@ from dataclasses import dataclass
 
 from shutter.infra.cache import LruCache
 from shutter.infra.db import Database
+from shutter.infra.ratelimit import RateLimiter
 from shutter.infra.settings import Settings
-from shutter.infra.storage import LocalStorage
+from shutter.infra.storage import Storage, create_storage
 
 
 @dataclass
 class AppContext:
     settings: Settings
     db: Database
-    storage: LocalStorage
+    storage: Storage
     cache: LruCache
+    ratelimiter: RateLimiter
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
         return cls(
             settings=settings,
             db=Database(settings),
-            storage=LocalStorage(settings.resolved_media_dir),
+            storage=create_storage(settings),
             cache=LruCache(settings.cache_max_entries),
+            ratelimiter=RateLimiter(settings),
         )
 
     async def close(self) -> None:

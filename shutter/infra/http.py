@@ -15,3 +15,11 @@ def json_response(
     return Response(
         orjson.dumps(content), status_code=status, headers=headers, media_type="application/json"
     )
+
+
+def bearer_token(authorization: str | None, query: Mapping[str, str]) -> str | None:
+    """The OAuth bearer token of a request: the Authorization header, else `access_token`."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return query.get("access_token") or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,10 @@ class Settings(BaseSettings):
         "in-process. Set: shared by every API and worker process.",
     )
 
+    redis_prefix: str = Field(
+        "shutter", min_length=1, description="Prefix of every Redis key and channel."
+    )
+
     # --- rate limits (per account, or per client IP when anonymous) ----------------------
     rate_limit_requests: int = Field(50, ge=1, description="Requests per window per caller.")
     rate_limit_window_seconds: int = Field(60, ge=1, description="Length of the window.")
@@ -100,6 +105,67 @@ class Settings(BaseSettings):
         30, ge=1, description="Media uploads per upload window per account."
     )
     rate_limit_upload_window_seconds: int = Field(1800, ge=1, description="Upload window.")
+
+    # --- media storage -------------------------------------------------------------------
+    storage: Literal["local", "s3"] = Field(
+        "local",
+        description="Where media files live: `local` (the media directory, served by the "
+        "app) or `s3` (an S3-compatible bucket; set the SHUTTER_S3_* settings).",
+    )
+    s3_endpoint_url: str = Field(
+        "",
+        description="S3 API endpoint, e.g. http://minio:9000 or "
+        "https://<account>.r2.cloudflarestorage.com; empty means AWS S3.",
+    )
+    s3_bucket: str = Field("", description="Bucket holding every media file (storage `s3`).")
+    s3_region: str = Field("us-east-1", min_length=1, description="Region of the bucket.")
+    s3_access_key_id: SecretStr | None = Field(
+        None,
+        description="Access key id; unset means boto3's own chain (IAM role, IRSA, "
+        "AWS_* variables, profile).",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        None, description="Secret access key paired with SHUTTER_S3_ACCESS_KEY_ID."
+    )
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto",
+        description="Bucket in the path (MinIO, most self-hosted servers) or in the host "
+        "name (AWS); `auto` lets boto3 choose.",
+    )
+    media_public_url: str = Field(
+        "",
+        description="Base URL public media (`v/…`, `a/…`) are read from, e.g. a CDN in "
+        "front of the bucket; media URLs are `<this>/<key>`. Empty: `<base_url>/media`, "
+        "answered by the app (from disk, or with a redirect to a presigned S3 URL).",
+    )
+    media_presign_ttl_seconds: int = Field(
+        3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Lifetime of the presigned S3 URLs the app redirects media reads to "
+        "when no SHUTTER_MEDIA_PUBLIC_URL is set.",
+    )
+    media_unattached_hours: float = Field(
+        24,
+        gt=0,
+        description="Uploads never attached to a post, and stored files no record refers "
+        "to, are removed after this many hours.",
+    )
+    media_purge_interval_seconds: int = Field(
+        3600, ge=1, description="How often unattached uploads are looked for and removed."
+    )
+    media_sweep_interval_seconds: int = Field(
+        86400,
+        ge=1,
+        description="How often the whole media store is listed for orphaned files (costs "
+        "one list request per 1,000 stored files).",
+    )
+    periodic_check_seconds: float = Field(
+        30,
+        gt=0,
+        description="How often each job worker checks for due periodic jobs (each runs at "
+        "most once per its interval across all workers).",
+    )
 
     # --- jobs ----------------------------------------------------------------------------
     embedded_workers: int = Field(
@@ -144,6 +210,24 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SHUTTER_SECRET_KEY must be set when SHUTTER_DATABASE_URL is PostgreSQL "
                 "(every API instance needs the same key)"
+            )
+        return self
+
+    @field_validator("media_public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _bucket_matches_storage(self) -> Settings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("SHUTTER_S3_BUCKET must be set when SHUTTER_STORAGE is s3")
+        if self.storage == "local" and self.s3_bucket:
+            raise ValueError(
+                "SHUTTER_S3_BUCKET is set but SHUTTER_STORAGE is local: set "
+                "SHUTTER_STORAGE=s3 to store media in the bucket, or unset the bucket"
             )
         return self
 

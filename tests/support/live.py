@@ -50,6 +50,10 @@ def shutter_env(
             "SHUTTER_ARGON2_TIME_COST": "1",
             "SHUTTER_ARGON2_MEMORY_KIB": "1024",
             "SHUTTER_LOG_LEVEL": "warning",
+            "SHUTTER_RATE_LIMIT_REQUESTS": "1000000",
+            "SHUTTER_RATE_LIMIT_LOGIN_REQUESTS": "1000000",
+            "SHUTTER_RATE_LIMIT_SIGNUP_REQUESTS": "1000000",
+            "SHUTTER_RATE_LIMIT_UPLOAD_REQUESTS": "1000000",
         }
     )
     if base_url:
