@@ -137,3 +137,16 @@ async def test_avatar_upload(client: httpx.AsyncClient) -> None:
     )
     assert bad.status_code == 422
     assert (await client.get(f"/api/v1/accounts/{ana.id}")).json()["avatar"] == avatar
+
+
+async def test_account_reads_carry_an_etag_and_answer_304(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    first = await client.get(f"/api/v1/accounts/{ana.id}")
+    etag = first.headers["ETag"]
+    again = await client.get(f"/api/v1/accounts/{ana.id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    await client.patch(
+        "/api/v1/accounts/update_credentials", headers=ana.headers, data={"display_name": "A"}
+    )
+    changed = await client.get(f"/api/v1/accounts/{ana.id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from shutter.accounts import service
@@ -23,7 +23,7 @@ from shutter.auth.service import Caller
 from shutter.graph import service as graph
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError
-from shutter.infra.http import json_response
+from shutter.infra.http import entity_response, json_response
 from shutter.infra.params import params
 
 router = APIRouter(prefix="/api/v1/accounts")
@@ -85,13 +85,15 @@ async def update_credentials(
 
 @router.get("/lookup")
 async def lookup(
-    ctx: Ctx, session: ReadSession, query: LookupParams = params(LookupParams)
+    request: Request, ctx: Ctx, session: ReadSession, query: LookupParams = params(LookupParams)
 ) -> Response:
     account = await service.lookup_account(session, query.acct)
-    return json_response(account_json(account, ctx.settings))
+    return entity_response(request, account_json(account, ctx.settings))
 
 
 @router.get("/{account_id:int}")
-async def get_account(ctx: Ctx, session: ReadSession, account_id: int) -> Response:
+async def get_account(
+    request: Request, ctx: Ctx, session: ReadSession, account_id: int
+) -> Response:
     account = await service.access_account(session, account_id)
-    return json_response(account_json(account, ctx.settings))
+    return entity_response(request, account_json(account, ctx.settings))
