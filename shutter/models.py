@@ -7,6 +7,7 @@ from shutter.graph.models import Follow, FollowRequest
 from shutter.infra.db import Base
 from shutter.infra.jobs import Job
 from shutter.media.models import Media
+from shutter.notifications.models import Marker, Notification
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
 
 __all__ = [
@@ -20,7 +21,9 @@ __all__ = [
     "FollowRequest",
     "IdempotencyKey",
     "Job",
+    "Marker",
     "Media",
+    "Notification",
     "Post",
     "PostEdit",
     "Token",

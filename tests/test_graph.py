@@ -105,7 +105,7 @@ async def test_follow_enqueues_one_backfill_job(
     await run_jobs()
     await _follow(client, ana, bo)
     await _follow(client, ana, bo)
-    assert await run_jobs() == 1
+    assert await run_jobs() == 2  # one back-fill, one follow notification
 
 
 async def test_racing_follows_count_once(client: httpx.AsyncClient) -> None:
@@ -505,5 +505,7 @@ async def test_can_view_posts(client: httpx.AsyncClient, ctx: AppContext) -> Non
         public = await session.get(Account, int(cy.id))
         assert public is not None
         assert await service.can_view_posts(session, viewer_id=None, author=public)
-        count = await session.scalar(select(func.count()).select_from(Job))
+        count = await session.scalar(
+            select(func.count()).select_from(Job).where(Job.kind == "feed.backfill")
+        )
         assert count == 1

@@ -12,12 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.feed import service as feed
+from shutter.graph import checks
+from shutter.graph.checks import blocked_either_way_ids as blocked_either_way_ids
+from shutter.graph.checks import hidden_account_ids as hidden_account_ids
+from shutter.graph.checks import hidden_authors_query as hidden_authors_query
+from shutter.graph.checks import is_blocked_either_way as is_blocked_either_way
+from shutter.graph.checks import is_muting as is_muting
+from shutter.graph.checks import is_muting_notifications as is_muting_notifications
 from shutter.graph.models import Follow, FollowRequest
 from shutter.graph.schemas import relationship_json
 from shutter.infra.db import utcnow
 from shutter.infra.errors import forbidden, not_found
 from shutter.infra.ids import MAX_ID, ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
+from shutter.notifications import service as notifications
 
 INSERT_BATCH = 500
 
@@ -72,8 +80,15 @@ async def followed_ids(session: AsyncSession, *, account_id: int) -> list[int]:
 
 
 async def can_view_posts(session: AsyncSession, *, viewer_id: int | None, author: Account) -> bool:
-    """Public authors show to everyone; locked ones to themselves and approved followers."""
-    if not author.locked or viewer_id == author.id:
+    """Public authors show to everyone; locked ones to themselves and approved followers.
+
+    A block, either way, hides an author's posts (and lists) from the other account.
+    """
+    if viewer_id == author.id:
+        return True
+    if viewer_id is not None and await is_blocked_either_way(session, a=viewer_id, b=author.id):
+        return False
+    if not author.locked:
         return True
     if viewer_id is None:
         return False
@@ -88,7 +103,8 @@ async def relationship(
 ) -> list[dict[str, Any]]:
     """Relationships of the viewer with each existing target, in the order asked.
 
-    One query per table whatever the number of ids: accounts, follows, follow requests.
+    One query per table whatever the number of ids: accounts, follows, follow requests,
+    blocks with mutes.
     """
     wanted = [i for i in dict.fromkeys(target_ids) if 0 <= i <= MAX_ID]
     if not wanted:
@@ -99,6 +115,9 @@ async def relationship(
         return []
     out_follows, in_follows = await _edges(session, Follow, viewer_id, existing)
     out_requests, in_requests = await _edges(session, FollowRequest, viewer_id, existing)
+    blocking, blocked_by, muting = await checks.block_and_mute_edges(
+        session, viewer_id=viewer_id, others=existing
+    )
     return [
         relationship_json(
             target,
@@ -106,6 +125,10 @@ async def relationship(
             followed_by=target in in_follows,
             requested=target in out_requests,
             requested_by=target in in_requests,
+            blocking=target in blocking,
+            blocked_by=target in blocked_by,
+            muting=target in muting,
+            muting_notifications=muting.get(target, False),
         )
         for target in existing
     ]
@@ -234,6 +257,9 @@ async def _start_following(session: AsyncSession, *, follower_id: int, target_id
     if created:
         await _count_follow(session, follower_id=follower_id, target_id=target_id, delta=1)
         feed.enqueue_backfill(session, account_id=follower_id, author_id=target_id)
+        notifications.notify(
+            session, type="follow", account_id=target_id, from_account_id=follower_id
+        )
 
 
 def _refuse_self(follower_id: int, target_id: int) -> None:
@@ -245,13 +271,25 @@ async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) 
     """Follow `target_id`, or ask to if it is locked; idempotent; returns the Relationship."""
     target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
+    if await is_blocked_either_way(session, a=follower_id, b=target.id):
+        # The account stays visible (as on Mastodon), so this is a refusal, not a 404.
+        raise forbidden("You cannot follow this account")
     if not await is_following(session, account_id=follower_id, target_id=target.id):
         if target.locked:
-            await _insert_edges(session, FollowRequest, [(follower_id, target.id)])
+            if await _insert_edges(session, FollowRequest, [(follower_id, target.id)]):
+                notifications.notify(
+                    session,
+                    type="follow_request",
+                    account_id=target.id,
+                    from_account_id=follower_id,
+                )
         else:
             await _start_following(session, follower_id=follower_id, target_id=target.id)
             # A request left from when the account was locked is answered by this follow.
-            await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id)
+            if await _delete_edge(
+                session, FollowRequest, account_id=follower_id, target_id=target.id
+            ):
+                _withdraw_request(session, target_id=target.id, requester_id=follower_id)
     return await _one_relationship(session, viewer_id=follower_id, target_id=target.id)
 
 
@@ -259,7 +297,8 @@ async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int
     """Stop following `target_id` (or withdraw the request); returns the Relationship."""
     target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
-    await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id)
+    if await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id):
+        _withdraw_request(session, target_id=target.id, requester_id=follower_id)
     if await _delete_edge(session, Follow, account_id=follower_id, target_id=target.id):
         await _count_follow(session, follower_id=follower_id, target_id=target.id, delta=-1)
         await feed.remove_author_from_feed(session, account_id=follower_id, author_id=target.id)
@@ -274,7 +313,15 @@ async def _take_request(session: AsyncSession, *, target_id: int, requester_id: 
     requester = await accounts.access_account(session, requester_id)
     if not await _delete_edge(session, FollowRequest, account_id=requester.id, target_id=target_id):
         raise not_found("Follow request")
+    _withdraw_request(session, target_id=target_id, requester_id=requester.id)
     return requester
+
+
+def _withdraw_request(session: AsyncSession, *, target_id: int, requester_id: int) -> None:
+    """An answered or cancelled request no longer asks anything of the target."""
+    notifications.withdraw(
+        session, type="follow_request", account_id=target_id, from_account_id=requester_id
+    )
 
 
 async def do_authorize_request(
@@ -311,6 +358,10 @@ async def do_approve_all_requests(session: AsyncSession, *, target_id: int) -> i
     await _adjust_in_order(session, changes)
     for follower_id in new_followers:
         feed.enqueue_backfill(session, account_id=follower_id, author_id=target_id)
+        _withdraw_request(session, target_id=target_id, requester_id=follower_id)
+        notifications.notify(
+            session, type="follow", account_id=target_id, from_account_id=follower_id
+        )
     return len(new_followers)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -77,6 +78,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_apps")),
         sa.UniqueConstraint("client_id", name=op.f("uq_oauth_apps_client_id")),
     )
+    op.create_table(
+        "tags",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        sa.UniqueConstraint("name", name=op.f("uq_tags_name")),
+    )
+    op.create_table(
+        "blocks",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_blocks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_blocks_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blocks")),
+        sa.UniqueConstraint("account_id", "target_account_id", name=op.f("uq_blocks_account_id")),
+    )
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.create_index("ix_blocks_account_id", ["account_id", "id"], unique=False)
+        batch_op.create_index("ix_blocks_target", ["target_account_id", "account_id"], unique=False)
+
     op.create_table(
         "credentials",
         sa.Column("account_id", sa.BigInteger(), nullable=False),
@@ -166,6 +201,47 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "key", name=op.f("pk_idempotency_keys")),
     )
     op.create_table(
+        "markers",
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("timeline", sa.String(length=20), nullable=False),
+        sa.Column("last_read_id", sa.BigInteger(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_markers_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", "timeline", name=op.f("pk_markers")),
+    )
+    op.create_table(
+        "mutes",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("target_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("hide_notifications", sa.Boolean(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_mutes_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_mutes_target_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mutes")),
+        sa.UniqueConstraint("account_id", "target_account_id", name=op.f("uq_mutes_account_id")),
+    )
+    with op.batch_alter_table("mutes", schema=None) as batch_op:
+        batch_op.create_index("ix_mutes_account_id", ["account_id", "id"], unique=False)
+
+    op.create_table(
         "oauth_codes",
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("app_id", sa.BigInteger(), nullable=False),
@@ -235,8 +311,12 @@ def upgrade() -> None:
         sa.Column("visibility", sa.String(length=10), nullable=False),
         sa.Column("in_reply_to_id", sa.BigInteger(), nullable=True),
         sa.Column("in_reply_to_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("root_id", sa.BigInteger(), nullable=True),
         sa.Column("app_id", sa.BigInteger(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("entities", sa.JSON(), nullable=False),
+        sa.Column("favourites_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("replies_count", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -252,6 +332,51 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_posts_in_reply_to_id"), ["in_reply_to_id"], unique=False
         )
+        batch_op.create_index("ix_posts_thread", ["root_id", "id"], unique=False)
+
+    op.create_table(
+        "bookmarks",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_bookmarks_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_bookmarks_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bookmarks")),
+        sa.UniqueConstraint("account_id", "post_id", name=op.f("uq_bookmarks_account_id")),
+    )
+    with op.batch_alter_table("bookmarks", schema=None) as batch_op:
+        batch_op.create_index("ix_bookmarks_account", ["account_id", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_bookmarks_post_id"), ["post_id"], unique=False)
+
+    op.create_table(
+        "likes",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_likes_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_likes_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_likes")),
+        sa.UniqueConstraint("account_id", "post_id", name=op.f("uq_likes_account_id")),
+    )
+    with op.batch_alter_table("likes", schema=None) as batch_op:
+        batch_op.create_index("ix_likes_account", ["account_id", "id"], unique=False)
+        batch_op.create_index("ix_likes_post", ["post_id", "id"], unique=False)
 
     op.create_table(
         "media",
@@ -286,6 +411,69 @@ def upgrade() -> None:
         batch_op.create_index("ix_media_post", ["post_id", "position"], unique=False)
 
     op.create_table(
+        "mentions",
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_mentions_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_mentions_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", "account_id", name=op.f("pk_mentions")),
+    )
+    with op.batch_alter_table("mentions", schema=None) as batch_op:
+        batch_op.create_index("ix_mentions_account", ["account_id", "post_id"], unique=False)
+
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("type", sa.String(length=20), nullable=False),
+        sa.Column("from_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("status_id", sa.BigInteger(), nullable=True),
+        sa.Column("status_key", sa.BigInteger(), nullable=False),
+        sa.Column("group_key", sa.String(length=80), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notifications_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_notifications_from_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["status_id"],
+            ["posts.id"],
+            name=op.f("fk_notifications_status_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint(
+            "account_id",
+            "type",
+            "from_account_id",
+            "status_key",
+            name=op.f("uq_notifications_account_id"),
+        ),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_account", ["account_id", "id"], unique=False)
+        batch_op.create_index("ix_notifications_from", ["from_account_id"], unique=False)
+        batch_op.create_index(
+            "ix_notifications_group", ["account_id", "group_key", "id"], unique=False
+        )
+        batch_op.create_index("ix_notifications_status", ["status_id"], unique=False)
+
+    op.create_table(
         "post_edits",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("post_id", sa.BigInteger(), nullable=False),
@@ -300,18 +488,59 @@ def upgrade() -> None:
     with op.batch_alter_table("post_edits", schema=None) as batch_op:
         batch_op.create_index("ix_post_edits_post", ["post_id", "id"], unique=False)
 
+    op.create_table(
+        "post_tags",
+        sa.Column("post_id", sa.BigInteger(), nullable=False),
+        sa.Column("tag_id", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_tags_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_post_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", "tag_id", name=op.f("pk_post_tags")),
+    )
+    with op.batch_alter_table("post_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_post_tags_tag", ["tag_id", "post_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("post_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_post_tags_tag")
+
+    op.drop_table("post_tags")
     with op.batch_alter_table("post_edits", schema=None) as batch_op:
         batch_op.drop_index("ix_post_edits_post")
 
     op.drop_table("post_edits")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_status")
+        batch_op.drop_index("ix_notifications_group")
+        batch_op.drop_index("ix_notifications_from")
+        batch_op.drop_index("ix_notifications_account")
+
+    op.drop_table("notifications")
+    with op.batch_alter_table("mentions", schema=None) as batch_op:
+        batch_op.drop_index("ix_mentions_account")
+
+    op.drop_table("mentions")
     with op.batch_alter_table("media", schema=None) as batch_op:
         batch_op.drop_index("ix_media_post")
         batch_op.drop_index("ix_media_account")
 
     op.drop_table("media")
+    with op.batch_alter_table("likes", schema=None) as batch_op:
+        batch_op.drop_index("ix_likes_post")
+        batch_op.drop_index("ix_likes_account")
+
+    op.drop_table("likes")
+    with op.batch_alter_table("bookmarks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bookmarks_post_id"))
+        batch_op.drop_index("ix_bookmarks_account")
+
+    op.drop_table("bookmarks")
     with op.batch_alter_table("posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_posts_thread")
         batch_op.drop_index(batch_op.f("ix_posts_in_reply_to_id"))
         batch_op.drop_index("ix_posts_account")
 
@@ -326,6 +555,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_oauth_codes_account_id"))
 
     op.drop_table("oauth_codes")
+    with op.batch_alter_table("mutes", schema=None) as batch_op:
+        batch_op.drop_index("ix_mutes_account_id")
+
+    op.drop_table("mutes")
+    op.drop_table("markers")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("follows", schema=None) as batch_op:
         batch_op.drop_index("ix_follows_target_id")
@@ -338,6 +572,12 @@ def downgrade() -> None:
 
     op.drop_table("follow_requests")
     op.drop_table("credentials")
+    with op.batch_alter_table("blocks", schema=None) as batch_op:
+        batch_op.drop_index("ix_blocks_target")
+        batch_op.drop_index("ix_blocks_account_id")
+
+    op.drop_table("blocks")
+    op.drop_table("tags")
     op.drop_table("oauth_apps")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_claim")

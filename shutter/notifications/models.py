@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shutter.infra.db import Base, UTCDateTime, utcnow
+
+
+class Notification(Base):
+    """`from_account_id` did `type` to `account_id` (sharded by the recipient)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # One notification per action: a job run twice finds the row and does nothing.
+        UniqueConstraint("account_id", "type", "from_account_id", "status_key"),
+        Index("ix_notifications_account", "account_id", "id"),
+        Index("ix_notifications_group", "account_id", "group_key", "id"),
+        Index("ix_notifications_status", "status_id"),
+        Index("ix_notifications_from", "from_account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(String(20))
+    from_account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    # A deleted post takes the notifications about it along.
+    status_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE")
+    )
+    # status_id or 0: NULLs never collide in a unique key, and follows have no status.
+    status_key: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Shared by notifications shown as one group; None means never grouped.
+    group_key: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Marker(Base):
+    """Where an account stopped reading a timeline (`home` or `notifications`)."""
+
+    __tablename__ = "markers"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    timeline: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_read_id: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
