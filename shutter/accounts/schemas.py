@@ -10,11 +10,12 @@ from shutter.accounts.models import Account
 from shutter.infra.formats import iso, text_to_html
 from shutter.infra.params import QueryParams, RequestParams
 from shutter.infra.settings import Settings
+from shutter.media.schemas import media_url
 
 
 def avatar_url(account: Account, settings: Settings) -> str:
     if account.avatar_key:
-        return f"{settings.base_url}/media/{account.avatar_key}"
+        return media_url(account.avatar_key, settings)
     return f"{settings.base_url}/static/missing-avatar.png"
 
 

@@ -1,16 +1,45 @@
-"""Blob storage for media files. Embedded: a local directory served by the app.
+"""Blob storage for media files: a local directory (embedded) or an S3 bucket (scaled).
 
 Keys are content-addressed (`<sha256>.<ext>` under two fan-out folders), so a public
-variant never changes once written and can be cached forever.
+variant never changes once written and can be cached forever. Which keys are public is
+decided here, by prefix, in one place: `v/…` (media variants) and `a/…` (avatars) are
+public; everything else (`originals/…`, the untouched uploads with their EXIF) is
+private and is never given a public URL or public caching headers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from shutter.infra.settings import Settings
+
+PUBLIC_PREFIXES = ("v/", "a/")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+# The types media are stored as; mimetypes alone misses some on minimal systems.
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "gif": "image/gif",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+}
 
 
 def content_key(data: bytes, ext: str, prefix: str = "v") -> str:
@@ -18,8 +47,30 @@ def content_key(data: bytes, ext: str, prefix: str = "v") -> str:
     return f"{prefix}/{digest[:2]}/{digest[2:4]}/{digest}.{ext}"
 
 
+def is_public(key: str) -> bool:
+    return key.startswith(PUBLIC_PREFIXES)
+
+
+def content_type_of(key: str) -> str:
+    ext = key.rsplit(".", 1)[-1].lower() if "." in key else ""
+    return (
+        CONTENT_TYPES.get(ext) or mimetypes.guess_type(f"x.{ext}")[0] or "application/octet-stream"
+    )
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    modified: datetime
+
+
 class Storage(Protocol):
-    """Blob storage as the services use it; calls block, so run them in a worker thread."""
+    """Blob storage as the services use it; calls block, so run them in a worker thread.
+
+    `put` stores the content type from the key's extension, and public keys with
+    immutable caching. Deleting a missing key is not an error (deletes are retried).
+    """
 
     def put(self, key: str, data: bytes) -> None: ...
 
@@ -29,7 +80,19 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def keys(self) -> list[str]: ...
+    def delete_many(self, keys: Iterable[str]) -> None: ...
+
+    def keys(self, prefix: str = "") -> list[str]: ...
+
+    def entries(
+        self, prefix: str = "", *, after: str = "", limit: int = 1000
+    ) -> list[StoredObject]:
+        """Up to `limit` objects under `prefix` with keys sorted after `after` (paging)."""
+        ...
+
+    def presigned_url(self, key: str, *, ttl_seconds: int) -> str | None:
+        """A time-limited URL to read `key` directly from the store; None if there is none."""
+        ...
 
 
 class LocalStorage:
@@ -46,8 +109,15 @@ class LocalStorage:
     def put(self, key: str, data: bytes) -> None:
         """Write atomically (temp file + rename) so a reader never sees half a file."""
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        for _ in range(3):  # a concurrent delete may remove the folder between these steps
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+                break
+            except FileNotFoundError:
+                continue
+        else:
+            raise OSError(f"could not create a file next to {key}")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -63,11 +133,52 @@ class LocalStorage:
         return self.path(key).is_file()
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        path = self.path(key)
+        path.unlink(missing_ok=True)
+        # Drop the fan-out folders a delete leaves empty, so the tree does not grow forever.
+        root = self.root.resolve()
+        for parent in path.parents:
+            if parent == root or not parent.is_relative_to(root):
+                break
+            try:
+                parent.rmdir()
+            except OSError:  # not empty (or already gone): the folders above are in use too
+                break
 
-    def keys(self) -> list[str]:
-        return sorted(
-            str(p.relative_to(self.root))
-            for p in self.root.rglob("*")
-            if p.is_file() and not p.name.startswith(".tmp-")
-        )
+    def delete_many(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self.delete(key)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        return [entry.key for entry in self._walk(prefix)]
+
+    def entries(
+        self, prefix: str = "", *, after: str = "", limit: int = 1000
+    ) -> list[StoredObject]:
+        found = [entry for entry in self._walk(prefix) if entry.key > after]
+        return found[:limit]
+
+    def _walk(self, prefix: str) -> list[StoredObject]:
+        found = []
+        for path in self.root.rglob("*"):
+            if not path.is_file() or path.name.startswith(".tmp-"):
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix):
+                stat = path.stat()
+                found.append(
+                    StoredObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+                )
+        return sorted(found, key=lambda entry: entry.key)
+
+    def presigned_url(self, key: str, *, ttl_seconds: int) -> str | None:
+        return None  # the app serves local files itself
+
+
+def create_storage(settings: Settings) -> Storage:
+    """The backend the settings choose."""
+    if settings.storage == "s3":
+        from shutter.infra.storage_s3 import S3Storage
+
+        return S3Storage.from_settings(settings)
+    return LocalStorage(settings.resolved_media_dir)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from shutter.accounts.models import Account
 from shutter.auth.deps import user
@@ -14,6 +15,7 @@ from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import not_found
 from shutter.infra.http import json_response
 from shutter.infra.params import params
+from shutter.infra.storage import IMMUTABLE, LocalStorage, content_type_of, is_public
 from shutter.media import service
 from shutter.media.schemas import UpdateMediaParams, UploadParams, media_json
 
@@ -25,11 +27,10 @@ Uploader = Annotated[Account, Depends(user("write:media"))]
 # originals, traversal (`..`), and anything the storage did not write.
 _PUBLIC_KEY = re.compile(
     rf"(?:{service.PUBLIC_MEDIA_PREFIX}/[0-9]{{1,20}}|{service.AVATAR_PREFIX})"
-    r"/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|webp)"
+    r"/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|webp|avif|gif|mp4)"
 )
-_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _FILE_HEADERS = {
-    "Cache-Control": "public, max-age=31536000, immutable",
+    "Cache-Control": IMMUTABLE,
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
 }
@@ -78,10 +79,34 @@ async def update_media(
 
 @router.api_route("/media/{key:path}", methods=["GET", "HEAD"], include_in_schema=False)
 async def media_file(ctx: Ctx, key: str) -> Response:
-    match = _PUBLIC_KEY.fullmatch(key)
-    if match is None:
+    """A public media file: from disk with Range support, or a redirect into the bucket.
+
+    With S3 storage and no SHUTTER_MEDIA_PUBLIC_URL, the stable URL clients keep is this
+    one; it answers with a redirect to a presigned URL, so the bytes (and Range requests)
+    go straight to the store. The redirect may be cached for half the URL's lifetime.
+    Local files are always answered here, as a CDN in front of the app fetches them here.
+    """
+    if _PUBLIC_KEY.fullmatch(key) is None or not is_public(key):
         raise not_found("File")
-    path = ctx.storage.path(key)
-    if not path.is_file():
+    storage = ctx.storage
+    if isinstance(storage, LocalStorage):
+        path = storage.path(key)
+        if not path.is_file():
+            raise not_found("File")
+        return FileResponse(path, media_type=content_type_of(key), headers=_FILE_HEADERS)
+    if not await anyio.to_thread.run_sync(lambda: storage.exists(key)):
         raise not_found("File")
-    return FileResponse(path, media_type=_CONTENT_TYPES[match.group(1)], headers=_FILE_HEADERS)
+    public_url = ctx.settings.media_public_url
+    if public_url:  # a URL from before the CDN was configured: send it to the CDN
+        return RedirectResponse(
+            f"{public_url}/{key}",
+            status_code=307,
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+    ttl = ctx.settings.media_presign_ttl_seconds
+    target = await anyio.to_thread.run_sync(lambda: storage.presigned_url(key, ttl_seconds=ttl))
+    if target is None:
+        raise not_found("File")
+    return RedirectResponse(
+        target, status_code=307, headers={"Cache-Control": f"public, max-age={ttl // 2}"}
+    )

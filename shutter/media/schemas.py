@@ -22,7 +22,8 @@ class UpdateMediaParams(RequestParams):
 
 
 def media_url(key: str, settings: Settings) -> str:
-    return f"{settings.base_url}/media/{key}"
+    """The stable public URL of a stored file: the CDN's when configured, else the app's."""
+    return f"{settings.media_public_url or settings.base_url + '/media'}/{key}"
 
 
 def _meta_details(variant: dict[str, Any]) -> dict[str, Any]:

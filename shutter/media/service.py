@@ -23,7 +23,7 @@ from shutter.infra.db import on_commit
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.settings import Settings
-from shutter.infra.storage import LocalStorage, content_key
+from shutter.infra.storage import Storage, content_key
 from shutter.media import processing
 from shutter.media.models import Media
 
@@ -109,7 +109,7 @@ def _variant_record(key: str, variant: processing.Variant) -> dict[str, Any]:
 
 
 def _store_photo(
-    storage: LocalStorage, media_id: int, original: bytes, photo: processing.ProcessedPhoto
+    storage: Storage, media_id: int, original: bytes, photo: processing.ProcessedPhoto
 ) -> tuple[str, dict[str, Any]]:
     """Write the private original and the public variants; returns (original key, variants)."""
     original_key = content_key(
@@ -126,7 +126,7 @@ def _store_photo(
     return original_key, variants
 
 
-def _delete_files(storage: LocalStorage, keys: list[str]) -> None:
+def _delete_files(storage: Storage, keys: list[str]) -> None:
     for key in keys:
         storage.delete(key)
 
