@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from shutter.infra.cache import LruCache
 from shutter.infra.db import Database
+from shutter.infra.events import EventBus
 from shutter.infra.ratelimit import RateLimiter
 from shutter.infra.settings import Settings
 from shutter.infra.storage import Storage, create_storage
@@ -18,6 +19,7 @@ class AppContext:
     storage: Storage
     cache: LruCache
     ratelimiter: RateLimiter
+    events: EventBus
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
@@ -27,7 +29,9 @@ class AppContext:
             storage=create_storage(settings),
             cache=LruCache(settings.cache_max_entries),
             ratelimiter=RateLimiter(settings),
+            events=EventBus(settings),
         )
 
     async def close(self) -> None:
+        await self.events.close()
         await self.db.dispose()
