@@ -179,10 +179,20 @@ async def execute(ctx: AppContext, claimed: ClaimedJob) -> str:
 
 async def run_worker(ctx: AppContext, stop: asyncio.Event, *, batch: int = 10) -> None:
     """Claim and run jobs until `stop` is set; sleeps until woken or the poll interval."""
+    # Imported here: periodic enqueues through this module.
+    from shutter.infra.periodic import enqueue_due
+
     wake = asyncio.Event()
     _wakeups.add(wake)
+    next_periodic_check = 0.0
     try:
         while not stop.is_set():
+            if time.monotonic() >= next_periodic_check:
+                next_periodic_check = time.monotonic() + ctx.settings.periodic_check_seconds
+                try:
+                    await enqueue_due(ctx)
+                except Exception:  # like a failed claim: the next check tries again
+                    log.exception("periodic_enqueue_failed")
             try:
                 claimed = await claim(ctx, limit=batch)
             except Exception:  # database briefly unreachable: keep polling
