@@ -28,6 +28,7 @@ from shutter.instance.api import router as instance_router
 from shutter.media import cleanup as _media_cleanup  # noqa: F401  (registers job handlers)
 from shutter.media.api import router as media_router
 from shutter.notifications import jobs as _notification_jobs  # noqa: F401
+from shutter.notifications.api import router as notifications_router
 from shutter.posts.api import router as posts_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_router,
         posts_router,
         feed_router,
+        notifications_router,
         instance_router,
     ):
         app.include_router(router)

@@ -7,19 +7,22 @@ action never notifies anyone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
 from shutter.graph import service as graph
 from shutter.infra.db import utcnow
-from shutter.infra.ids import ids, shard_of
+from shutter.infra.errors import not_found, unprocessable
+from shutter.infra.ids import ids, parse_id, shard_of
 from shutter.infra.jobs import enqueue
-from shutter.notifications.models import Notification
+from shutter.infra.pagination import PageParams, paginate
+from shutter.notifications.models import Marker, Notification
 
 # Mastodon's notification types that Shutter creates.
 FAVOURITE, MENTION, FOLLOW, FOLLOW_REQUEST = "favourite", "mention", "follow", "follow_request"
@@ -82,7 +85,8 @@ async def is_unwanted(session: AsyncSession, *, account_id: int, from_account_id
     blocked = getattr(graph, "is_blocked_either_way", None)
     if blocked is not None and await blocked(session, a=account_id, b=from_account_id):
         return True
-    muting = getattr(graph, "is_muting", None)
+    # A mute hides notifications unless it was made with notifications=false.
+    muting = getattr(graph, "is_muting_notifications", None) or getattr(graph, "is_muting", None)
     return muting is not None and bool(
         await muting(session, account_id=account_id, target_id=from_account_id)
     )
@@ -195,13 +199,141 @@ async def do_withdraw(
     return len(result.all())
 
 
-async def count_for(session: AsyncSession, *, account_id: int) -> int:
-    """How many notifications `account_id` has (tests and admin figures)."""
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.account_id == account_id)
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    """What a list or count request selects: types in or out, one sender."""
+
+    types: list[str] | None = None
+    exclude_types: list[str] | None = None
+    account_id: str | None = None
+
+
+def visible_query(*, account_id: int, filters: Filters | None = None) -> Select[Any]:
+    """The recipient's notifications that may be shown, as a query to extend."""
+    query = select(Notification).where(Notification.account_id == account_id)
+    # Blocks (either way) and mutes made after a notification hide it too.
+    hidden = getattr(graph, "hidden_authors_query", None)
+    if hidden is not None:
+        query = query.where(
+            Notification.from_account_id.not_in(hidden(viewer_id=account_id, include_mutes=True))
         )
-        or 0
+    if filters is None:
+        return query
+    if filters.types:
+        query = query.where(Notification.type.in_(filters.types))
+    if filters.exclude_types:
+        query = query.where(Notification.type.not_in(filters.exclude_types))
+    if filters.account_id is not None:
+        sender = parse_id(filters.account_id)
+        query = query.where(Notification.from_account_id == (sender if sender else -1))
+    return query
+
+
+async def list_notifications(
+    session: AsyncSession, *, account_id: int, filters: Filters, page: PageParams
+) -> list[Notification]:
+    """A page of the recipient's notifications, newest first."""
+    query = paginate(visible_query(account_id=account_id, filters=filters), Notification.id, page)
+    rows = list(await session.scalars(query))
+    return sorted(rows, key=lambda n: n.id, reverse=True)
+
+
+async def access_notification(
+    session: AsyncSession, *, account_id: int, notification_id: int | str
+) -> Notification:
+    """One of the recipient's notifications; 404 for anyone else's or a hidden one."""
+    wanted = parse_id(notification_id)
+    found = None
+    if wanted is not None:
+        found = await session.scalar(
+            visible_query(account_id=account_id).where(Notification.id == wanted)
+        )
+    if found is None:
+        raise not_found("Notification")
+    return found
+
+
+async def do_dismiss(session: AsyncSession, *, account_id: int, notification_id: int | str) -> None:
+    """Delete one of the recipient's notifications; 404 if it is not theirs."""
+    found = await access_notification(
+        session, account_id=account_id, notification_id=notification_id
     )
+    await session.execute(delete(Notification).where(Notification.id == found.id))
+
+
+async def do_clear(session: AsyncSession, *, account_id: int) -> None:
+    """Delete every notification of the recipient."""
+    await session.execute(delete(Notification).where(Notification.account_id == account_id))
+
+
+async def last_read_id(session: AsyncSession, *, account_id: int, timeline: str) -> int:
+    marker = await session.get(Marker, (account_id, timeline))
+    return marker.last_read_id if marker else 0
+
+
+async def unread_count(
+    session: AsyncSession, *, account_id: int, filters: Filters, limit: int
+) -> int:
+    """Notifications newer than the `notifications` marker, counted up to `limit`."""
+    read_up_to = await last_read_id(session, account_id=account_id, timeline="notifications")
+    unread = (
+        visible_query(account_id=account_id, filters=filters)
+        .where(Notification.id > read_up_to)
+        .with_only_columns(Notification.id)
+        .limit(limit)
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(unread)) or 0)
+
+
+# --- markers ------------------------------------------------------------------------------
+
+TIMELINES = ("home", "notifications")
+
+
+async def markers(session: AsyncSession, *, account_id: int, timelines: list[str]) -> list[Marker]:
+    wanted = [t for t in timelines if t in TIMELINES]
+    if not wanted:
+        return []
+    rows = await session.scalars(
+        select(Marker).where((Marker.account_id == account_id) & Marker.timeline.in_(wanted))
+    )
+    return list(rows)
+
+
+async def do_set_markers(
+    session: AsyncSession, *, account_id: int, positions: dict[str, str]
+) -> list[Marker]:
+    """Move read positions ({timeline: last read id}); each save bumps the version."""
+    if not positions:
+        raise unprocessable(
+            "home[last_read_id] or notifications[last_read_id] is required", field="home"
+        )
+    parsed: dict[str, int] = {}
+    for timeline, raw in positions.items():
+        value = parse_id(raw)
+        if value is None:
+            raise unprocessable("last_read_id is not an id", field=f"{timeline}[last_read_id]")
+        parsed[timeline] = value
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    for timeline, value in parsed.items():
+        # Upsert: two devices saving at once both land, one version after the other.
+        insert = dialect.insert(Marker).values(
+            account_id=account_id, timeline=timeline, last_read_id=value, version=1, updated_at=now
+        )
+        await session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["account_id", "timeline"],
+                set_={"last_read_id": value, "version": Marker.version + 1, "updated_at": now},
+            )
+        )
+    rows = await session.scalars(
+        select(Marker)
+        .where((Marker.account_id == account_id) & Marker.timeline.in_(list(parsed)))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)

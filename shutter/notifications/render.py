@@ -1,0 +1,108 @@
+"""Notifications and groups as JSON, with their accounts and statuses loaded in batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.accounts import service as accounts
+from shutter.accounts.models import Account
+from shutter.accounts.schemas import account_json
+from shutter.infra.context import AppContext
+from shutter.infra.formats import iso
+from shutter.notifications.grouping import Group
+from shutter.notifications.models import Notification
+from shutter.notifications.schemas import notification_json
+from shutter.posts import render as post_render
+from shutter.posts import service as posts
+
+
+async def _load(
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    viewer: Account,
+    account_ids: set[int],
+    status_ids: list[int],
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Rendered accounts and statuses by id: one query for the accounts, one batch of posts."""
+    found = await accounts.accounts_by_ids(session, account_ids)
+    people = {i: account_json(a, ctx.settings) for i, a in found.items() if a.suspended_at is None}
+    items = await posts.hydrate(session, list(dict.fromkeys(status_ids)))
+    rendered = await post_render.render_items(session, ctx, items, viewer=viewer)
+    statuses = {item.post.id: body for item, body in zip(items, rendered, strict=True)}
+    return people, statuses
+
+
+def _complete(
+    n: Notification, people: dict[int, dict[str, Any]], statuses: dict[int, dict[str, Any]]
+) -> bool:
+    """A notification shows only with its sender and (if it has one) its post."""
+    return n.from_account_id in people and (n.status_id is None or n.status_id in statuses)
+
+
+async def notifications_json(
+    session: AsyncSession, ctx: AppContext, rows: list[Notification], *, viewer: Account
+) -> list[dict[str, Any]]:
+    people, statuses = await _load(
+        session,
+        ctx,
+        viewer=viewer,
+        account_ids={n.from_account_id for n in rows},
+        status_ids=[n.status_id for n in rows if n.status_id is not None],
+    )
+    return [
+        notification_json(
+            n,
+            account=people[n.from_account_id],
+            status=statuses.get(n.status_id) if n.status_id else None,
+        )
+        for n in rows
+        if _complete(n, people, statuses)
+    ]
+
+
+def _group_json(group: Group) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "group_key": group.group_key,
+        "notifications_count": group.count,
+        "type": group.latest.type,
+        # Mastodon sends this one as a number, unlike every other id.
+        "most_recent_notification_id": group.latest.id,
+        "sample_account_ids": [str(i) for i in group.sample_account_ids],
+    }
+    if group.page_max_id is not None:
+        body["page_min_id"] = str(group.page_min_id)
+        body["page_max_id"] = str(group.page_max_id)
+        body["latest_page_notification_at"] = iso(group.latest_page_at)
+    if group.latest.status_id is not None:
+        body["status_id"] = str(group.latest.status_id)
+    return body
+
+
+async def grouped_json(
+    session: AsyncSession, ctx: AppContext, groups: list[Group], *, viewer: Account
+) -> dict[str, Any]:
+    """GroupedNotificationsResults: the groups, with their accounts and statuses once each."""
+    people, statuses = await _load(
+        session,
+        ctx,
+        viewer=viewer,
+        account_ids={i for g in groups for i in g.sample_account_ids},
+        status_ids=[g.latest.status_id for g in groups if g.latest.status_id is not None],
+    )
+    shown = []
+    for group in groups:
+        group.sample_account_ids = [i for i in group.sample_account_ids if i in people]
+        if group.sample_account_ids and (
+            group.latest.status_id is None or group.latest.status_id in statuses
+        ):
+            shown.append(group)
+    account_order = dict.fromkeys(i for g in shown for i in g.sample_account_ids)
+    status_order = dict.fromkeys(g.latest.status_id for g in shown if g.latest.status_id)
+    return {
+        "accounts": [people[i] for i in account_order],
+        "statuses": [statuses[i] for i in status_order if i is not None],
+        "notification_groups": [_group_json(g) for g in shown],
+    }
