@@ -26,6 +26,7 @@ from shutter.infra.ratelimit import RateLimitMiddleware
 from shutter.infra.settings import Settings, load_settings
 from shutter.instance.api import router as instance_router
 from shutter.media import cleanup as _media_cleanup  # noqa: F401  (registers job handlers)
+from shutter.media import jobs as _media_jobs  # noqa: F401  (registers job handlers)
 from shutter.media.api import router as media_router
 from shutter.notifications import jobs as _notification_jobs  # noqa: F401
 from shutter.notifications.api import router as notifications_router

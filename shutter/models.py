@@ -3,7 +3,7 @@
 from shutter.accounts.models import Account, Credential
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.feed.models import FeedEntry
-from shutter.graph.models import Follow, FollowRequest
+from shutter.graph.models import Block, Follow, FollowRequest, Mute
 from shutter.infra.db import Base
 from shutter.infra.jobs import Job
 from shutter.media.models import Media
@@ -15,6 +15,7 @@ __all__ = [
     "App",
     "AuthorizationCode",
     "Base",
+    "Block",
     "Credential",
     "FeedEntry",
     "Follow",
@@ -23,6 +24,7 @@ __all__ = [
     "Job",
     "Marker",
     "Media",
+    "Mute",
     "Notification",
     "Post",
     "PostEdit",

@@ -1,4 +1,4 @@
-"""Graph routes: follow, unfollow, follow requests, relationships, followers, following."""
+"""Graph routes: follows, follow requests, relationships, follower lists, blocks, mutes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from starlette.responses import Response
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
 from shutter.auth.deps import optional_user, user
-from shutter.graph import service
-from shutter.graph.schemas import AccountListParams, FollowParams, RelationshipsParams
+from shutter.graph import safety, service
+from shutter.graph.schemas import (
+    AccountListParams,
+    FollowParams,
+    MuteParams,
+    RelationshipsParams,
+)
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
 from shutter.infra.pagination import link_header
@@ -112,3 +117,75 @@ async def reject_request(session: WriteSession, me: WriteFollows, account_id: in
     return json_response(
         await service.do_reject_request(session, target_id=me.id, requester_id=account_id)
     )
+
+
+# --- blocks, mutes, removing a follower ----------------------------------------------
+
+WriteBlocks = Annotated[Account, Depends(user("write:blocks"))]
+WriteMutes = Annotated[Account, Depends(user("write:mutes"))]
+
+
+@router.post("/api/v1/accounts/{account_id:int}/block")
+async def block(session: WriteSession, me: WriteBlocks, account_id: int) -> Response:
+    return json_response(await safety.do_block(session, account_id=me.id, target_id=account_id))
+
+
+@router.post("/api/v1/accounts/{account_id:int}/unblock")
+async def unblock(session: WriteSession, me: WriteBlocks, account_id: int) -> Response:
+    return json_response(await safety.do_unblock(session, account_id=me.id, target_id=account_id))
+
+
+@router.post("/api/v1/accounts/{account_id:int}/mute")
+async def mute(
+    session: WriteSession,
+    me: WriteMutes,
+    account_id: int,
+    body: MuteParams = params(MuteParams),
+) -> Response:
+    return json_response(
+        await safety.do_mute(
+            session,
+            account_id=me.id,
+            target_id=account_id,
+            notifications=body.notifications,
+            duration=body.duration,
+        )
+    )
+
+
+@router.post("/api/v1/accounts/{account_id:int}/unmute")
+async def unmute(session: WriteSession, me: WriteMutes, account_id: int) -> Response:
+    return json_response(await safety.do_unmute(session, account_id=me.id, target_id=account_id))
+
+
+@router.post("/api/v1/accounts/{account_id:int}/remove_from_followers")
+async def remove_from_followers(
+    session: WriteSession, me: WriteFollows, account_id: int
+) -> Response:
+    return json_response(
+        await safety.do_remove_follower(session, account_id=me.id, follower_id=account_id)
+    )
+
+
+@router.get("/api/v1/blocks")
+async def blocks(
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    me: Annotated[Account, Depends(user("read:blocks"))],
+    page: AccountListParams = params(AccountListParams),
+) -> Response:
+    found = await safety.list_blocks(session, account_id=me.id, page=page)
+    return _account_list(request, ctx.settings, found)
+
+
+@router.get("/api/v1/mutes")
+async def mutes(
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    me: Annotated[Account, Depends(user("read:mutes"))],
+    page: AccountListParams = params(AccountListParams),
+) -> Response:
+    found = await safety.list_mutes(session, account_id=me.id, page=page)
+    return _account_list(request, ctx.settings, found)

@@ -24,8 +24,12 @@ def relationship_json(
     followed_by: bool,
     requested: bool,
     requested_by: bool,
+    blocking: bool = False,
+    blocked_by: bool = False,
+    muting: bool = False,
+    muting_notifications: bool = False,
 ) -> dict[str, Any]:
-    """A Relationship; blocks, mutes, notes and endorsements do not exist yet, so false."""
+    """A Relationship; notes and endorsements do not exist, so they stay empty."""
     return {
         "id": str(account_id),
         "following": following,
@@ -33,10 +37,10 @@ def relationship_json(
         "notifying": False,
         "languages": None,
         "followed_by": followed_by,
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
+        "blocking": blocking,
+        "blocked_by": blocked_by,
+        "muting": muting,
+        "muting_notifications": muting_notifications,
         "requested": requested,
         "requested_by": requested_by,
         "domain_blocking": False,
@@ -51,6 +55,13 @@ class FollowParams(RequestParams):
     reblogs: bool | None = None
     notify: bool | None = None
     languages: list[str] | None = None
+
+
+class MuteParams(RequestParams):
+    """Mastodon's mute options: also hide notifications, and for how many seconds (0: ever)."""
+
+    notifications: bool = True
+    duration: int = Field(0, ge=0, le=10 * 366 * 24 * 3600)
 
 
 class AccountListParams(PageParams):

@@ -12,6 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.feed import service as feed
+from shutter.graph import checks
+from shutter.graph.checks import blocked_either_way_ids as blocked_either_way_ids
+from shutter.graph.checks import blocked_either_way_query as blocked_either_way_query
+from shutter.graph.checks import hidden_account_ids as hidden_account_ids
+from shutter.graph.checks import hidden_authors_query as hidden_authors_query
+from shutter.graph.checks import is_blocked_either_way as is_blocked_either_way
+from shutter.graph.checks import is_muting as is_muting
+from shutter.graph.checks import is_muting_notifications as is_muting_notifications
 from shutter.graph.models import Follow, FollowRequest
 from shutter.graph.schemas import relationship_json
 from shutter.infra.db import utcnow
@@ -73,8 +81,15 @@ async def followed_ids(session: AsyncSession, *, account_id: int) -> list[int]:
 
 
 async def can_view_posts(session: AsyncSession, *, viewer_id: int | None, author: Account) -> bool:
-    """Public authors show to everyone; locked ones to themselves and approved followers."""
-    if not author.locked or viewer_id == author.id:
+    """Public authors show to everyone; locked ones to themselves and approved followers.
+
+    A block, either way, hides an author's posts (and lists) from the other account.
+    """
+    if viewer_id == author.id:
+        return True
+    if viewer_id is not None and await is_blocked_either_way(session, a=viewer_id, b=author.id):
+        return False
+    if not author.locked:
         return True
     if viewer_id is None:
         return False
@@ -89,7 +104,8 @@ async def relationship(
 ) -> list[dict[str, Any]]:
     """Relationships of the viewer with each existing target, in the order asked.
 
-    One query per table whatever the number of ids: accounts, follows, follow requests.
+    One query per table whatever the number of ids: accounts, follows, follow requests,
+    blocks with mutes.
     """
     wanted = [i for i in dict.fromkeys(target_ids) if 0 <= i <= MAX_ID]
     if not wanted:
@@ -100,6 +116,9 @@ async def relationship(
         return []
     out_follows, in_follows = await _edges(session, Follow, viewer_id, existing)
     out_requests, in_requests = await _edges(session, FollowRequest, viewer_id, existing)
+    blocking, blocked_by, muting = await checks.block_and_mute_edges(
+        session, viewer_id=viewer_id, others=existing
+    )
     return [
         relationship_json(
             target,
@@ -107,6 +126,10 @@ async def relationship(
             followed_by=target in in_follows,
             requested=target in out_requests,
             requested_by=target in in_requests,
+            blocking=target in blocking,
+            blocked_by=target in blocked_by,
+            muting=target in muting,
+            muting_notifications=muting.get(target, False),
         )
         for target in existing
     ]
@@ -249,6 +272,9 @@ async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) 
     """Follow `target_id`, or ask to if it is locked; idempotent; returns the Relationship."""
     target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
+    if await is_blocked_either_way(session, a=follower_id, b=target.id):
+        # The account stays visible (as on Mastodon), so this is a refusal, not a 404.
+        raise forbidden("You cannot follow this account")
     if not await is_following(session, account_id=follower_id, target_id=target.id):
         if target.locked:
             if await _insert_edges(session, FollowRequest, [(follower_id, target.id)]):
@@ -361,6 +387,8 @@ async def list_followers(
     if not await can_view_posts(session, viewer_id=viewer_id, author=account):
         return AccountPage(accounts=[], cursor_ids=[])
     query = select(Follow.id, Follow.account_id).where(Follow.target_account_id == account.id)
+    if viewer_id is not None:
+        query = query.where(Follow.account_id.not_in(blocked_either_way_query(viewer_id=viewer_id)))
     return await _account_page(session, paginate(query, Follow.id, page))
 
 
@@ -372,6 +400,10 @@ async def list_following(
     if not await can_view_posts(session, viewer_id=viewer_id, author=account):
         return AccountPage(accounts=[], cursor_ids=[])
     query = select(Follow.id, Follow.target_account_id).where(Follow.account_id == account.id)
+    if viewer_id is not None:
+        query = query.where(
+            Follow.target_account_id.not_in(blocked_either_way_query(viewer_id=viewer_id))
+        )
     return await _account_page(session, paginate(query, Follow.id, page))
 
 

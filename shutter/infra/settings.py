@@ -59,14 +59,29 @@ class Settings(BaseSettings):
     max_media_per_post: int = Field(6, ge=1, le=20, description="Media per post.")
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Upload size limit.")
     max_image_pixels: int = Field(50_000_000, ge=10_000, description="Decoded pixel limit.")
+    max_video_bytes: int = Field(
+        200 * 1024 * 1024, ge=1024, description="Upload size limit of videos and GIFs."
+    )
+    max_video_seconds: float = Field(90, gt=0, description="Video (and GIF) duration limit.")
+    max_video_pixels: int = Field(
+        3840 * 2160, ge=10_000, description="Video frame size limit (output is ≤ 1080p)."
+    )
+    max_video_frame_rate: float = Field(120, gt=0, description="Video frame rate limit.")
+    media_ffmpeg_threads: int = Field(2, ge=1, description="Threads of one ffmpeg run.")
+    media_ffmpeg_timeout_seconds: float = Field(
+        300, gt=0, description="Wall-clock limit of one ffmpeg run (a transcode)."
+    )
+    media_ffmpeg_memory_mb: int = Field(
+        2048, ge=256, description="Address-space limit of one ffmpeg/ffprobe process, in MB."
+    )
     max_media_description_chars: int = Field(
         1500, ge=1, description="Alt text (media description) length limit."
     )
     media_processing_concurrency: int = Field(
         2,
         ge=1,
-        description="Photos decoded at once per process; each may hold tens of MB while it "
-        "is processed, and libvips already uses every core for one photo.",
+        description="Media processed at once per process (photos decoded, ffmpeg runs); each "
+        "may hold tens of MB, and libvips and ffmpeg already use several cores for one.",
     )
     max_bio_chars: int = Field(150, ge=1, description="Profile bio length limit.")
     max_display_name_chars: int = Field(30, ge=1, description="Display name length limit.")

@@ -11,7 +11,7 @@ from shutter import __version__
 from shutter.infra.deps import Ctx
 from shutter.infra.http import json_response
 from shutter.infra.settings import Settings
-from shutter.media.service import IMAGE_MIME_TYPES
+from shutter.media.service import SUPPORTED_MIME_TYPES
 
 router = APIRouter()
 
@@ -37,13 +37,13 @@ def _statuses(settings: Settings) -> dict[str, Any]:
 
 def _media(settings: Settings) -> dict[str, Any]:
     return {
-        "supported_mime_types": list(IMAGE_MIME_TYPES),
+        "supported_mime_types": list(SUPPORTED_MIME_TYPES),
         "image_size_limit": settings.max_image_bytes,
         "image_matrix_limit": settings.max_image_pixels,
-        "video_size_limit": 0,
-        "video_frame_rate_limit": 0,
-        "video_matrix_limit": 0,
-        "description_limit": 1500,
+        "video_size_limit": settings.max_video_bytes,
+        "video_frame_rate_limit": int(settings.max_video_frame_rate),
+        "video_matrix_limit": settings.max_video_pixels,
+        "description_limit": settings.max_media_description_chars,
     }
 
 

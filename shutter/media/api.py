@@ -12,11 +12,12 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from shutter.accounts.models import Account
 from shutter.auth.deps import user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
-from shutter.infra.errors import not_found
+from shutter.infra.errors import ApiError, not_found
 from shutter.infra.http import json_response
 from shutter.infra.params import params
 from shutter.infra.storage import IMMUTABLE, LocalStorage, content_type_of, is_public
 from shutter.media import service
+from shutter.media.models import Media
 from shutter.media.schemas import UpdateMediaParams, UploadParams, media_json
 
 router = APIRouter()
@@ -37,10 +38,10 @@ _FILE_HEADERS = {
 
 
 @router.post("/api/v2/media")
-@router.post("/api/v1/media")
 async def upload_media(
     ctx: Ctx, session: WriteSession, me: Uploader, body: UploadParams = params(UploadParams)
 ) -> Response:
+    """Mastodon v2: 202 with `url` null while the upload is processed by a job."""
     media = await service.do_upload(
         session,
         ctx=ctx,
@@ -49,13 +50,39 @@ async def upload_media(
         description=body.description,
         focus=body.focus,
     )
+    return json_response(media_json(media, ctx.settings), status=_status_of(media))
+
+
+@router.post("/api/v1/media")
+async def upload_media_v1(
+    ctx: Ctx, session: WriteSession, me: Uploader, body: UploadParams = params(UploadParams)
+) -> Response:
+    """Mastodon v1 (deprecated, synchronous): photos are processed before the answer;
+    videos and animations are processed by a job as on v2 (`url` null until ready)."""
+    media = await service.do_upload(
+        session,
+        ctx=ctx,
+        account_id=me.id,
+        upload=body.file,
+        description=body.description,
+        focus=body.focus,
+        process_images_now=True,
+    )
     return json_response(media_json(media, ctx.settings))
+
+
+def _status_of(media: Media) -> int:
+    return 200 if media.status == service.READY else 202
 
 
 @router.get("/api/v1/media/{media_id:int}")
 async def get_media(ctx: Ctx, session: ReadSession, me: Uploader, media_id: int) -> Response:
+    """200 when ready, 206 while processing, 422 with the reason when processing failed."""
     media = await service.access_own_media(session, account_id=me.id, media_id=media_id)
-    return json_response(media_json(media, ctx.settings))
+    if media.status == service.FAILED:
+        raise ApiError(422, f"Processing failed: {media.error or 'unknown error'}")
+    status = 200 if media.status == service.READY else 206
+    return json_response(media_json(media, ctx.settings), status=status)
 
 
 @router.put("/api/v1/media/{media_id:int}")

@@ -10,7 +10,11 @@ from shutter.infra.db import Base, UTCDateTime, utcnow
 
 
 class Media(Base):
-    """An uploaded file and its processed variants; moves pending → ready or failed."""
+    """An uploaded file and its processed variants; moves processing → ready or failed.
+
+    `kind` is Mastodon's attachment type (image, gifv, video); `error` says why processing
+    failed; `attempts` counts processing runs, so the last retry can end in `failed`.
+    """
 
     __tablename__ = "media"
     __table_args__ = (
@@ -26,7 +30,7 @@ class Media(Base):
         BigInteger, ForeignKey("posts.id", ondelete="SET NULL")
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default="processing")
     kind: Mapped[str] = mapped_column(String(12), default="image")
     description: Mapped[str | None] = mapped_column(Text)
     focus_x: Mapped[float] = mapped_column(Float, default=0.0)
@@ -36,4 +40,5 @@ class Media(Base):
     variants: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

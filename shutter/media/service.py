@@ -1,16 +1,17 @@
-"""Media: uploads accepted by content, processed into variants, attached to posts.
+"""Media: uploads accepted by content, processed by jobs into variants, attached to posts.
 
-Files live in blob storage under two kinds of keys. Public variants (`v/<media id>/…`,
-avatars `a/…`) are served by the app forever-cacheable; the untouched upload
-(`originals/<media id>/…`, with its EXIF and GPS) is private and never served, kept so a
-later pipeline can reprocess it. Media keys carry the media id so that no two rows share
-a file: deleting a post's media can never delete a file another post still shows.
+An upload is checked cheaply in the request (pipeline.check_upload), stored privately
+(`originals/<media id>/…`, with its EXIF and GPS, never served) and answered with an
+attachment in the `processing` state; the `media.process` job makes the public variants
+(`v/<media id>/…`, served forever-cacheable) and moves the row to `ready`, or to `failed`
+with a reason. Media keys carry the media id so that no two rows share a file: deleting a
+post's media can never delete a file another post still shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
@@ -22,17 +23,27 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import on_commit
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
+from shutter.infra.jobs import enqueue
 from shutter.infra.settings import Settings
 from shutter.infra.storage import Storage, content_key
-from shutter.media import processing
+from shutter.media import images, pipeline
 from shutter.media.models import Media
+from shutter.media.sniff import MediaRejected
 
-IMAGE_MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
+IMAGE_MIME_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/avif",
+    "image/gif",
+)
+VIDEO_MIME_TYPES = ("video/mp4", "video/quicktime", "video/x-m4v", "video/webm")
+SUPPORTED_MIME_TYPES = IMAGE_MIME_TYPES + VIDEO_MIME_TYPES
 
-PUBLIC_MEDIA_PREFIX = "v"
+PUBLIC_MEDIA_PREFIX = pipeline.PUBLIC_MEDIA_PREFIX
 AVATAR_PREFIX = "a"
-PRIVATE_ORIGINALS_PREFIX = "originals"
-_SOURCE_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+PRIVATE_ORIGINALS_PREFIX = pipeline.PRIVATE_ORIGINALS_PREFIX
+PROCESSING, READY, FAILED = "processing", "ready", "failed"
 
 T = TypeVar("T")
 
@@ -40,37 +51,38 @@ _limiter: anyio.CapacityLimiter | None = None
 
 
 def _processing_limiter(settings: Settings) -> anyio.CapacityLimiter:
-    """Bound concurrent decodes: each holds image memory, and libvips is multithreaded."""
+    """Bound concurrent media work per process: each decode or ffmpeg run holds memory."""
     global _limiter
     if _limiter is None:
         _limiter = anyio.CapacityLimiter(settings.media_processing_concurrency)
     return _limiter
 
 
-async def _in_worker_thread(settings: Settings, work: Callable[[], T]) -> T:
-    """Run CPU-bound image work off the event loop; refusals become 422s."""
+async def in_worker_thread(settings: Settings, work: Callable[[], T]) -> T:
+    """Run CPU-bound media work off the event loop, at most N at once per process."""
+    return await anyio.to_thread.run_sync(work, limiter=_processing_limiter(settings))
+
+
+async def _checked(settings: Settings, work: Callable[[], T]) -> T:
+    """`in_worker_thread` for request-time work: refusals become 422s."""
     try:
-        return await anyio.to_thread.run_sync(work, limiter=_processing_limiter(settings))
-    except processing.ImageRejected as exc:
+        return await in_worker_thread(settings, work)
+    except MediaRejected as exc:
         raise unprocessable(str(exc), field="file") from None
-
-
-def _human_bytes(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB"
-    return f"{size / 1024:g} KB"
 
 
 async def read_upload(upload: object, settings: Settings) -> bytes:
     """The bytes of an uploaded `file` field, refusing a missing, empty or oversized one."""
     if not isinstance(upload, UploadFile):
         raise unprocessable("file is required (send it as multipart/form-data)", field="file")
-    limit = settings.max_image_bytes
+    # The per-type limit is checked once the bytes say what they are (pipeline.check_upload).
+    limit = max(settings.max_image_bytes, settings.max_video_bytes)
+    too_large = f"file is larger than {pipeline.human_bytes(limit)}"
     if upload.size is not None and upload.size > limit:
-        raise unprocessable(f"file is larger than {_human_bytes(limit)}", field="file")
+        raise unprocessable(too_large, field="file")
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise unprocessable(f"file is larger than {_human_bytes(limit)}", field="file")
+        raise unprocessable(too_large, field="file")
     if not data:
         raise unprocessable("file is empty", field="file")
     return data
@@ -98,34 +110,6 @@ def check_description(description: str, settings: Settings) -> None:
         raise unprocessable(f"description is longer than {limit} characters", field="description")
 
 
-def _variant_record(key: str, variant: processing.Variant) -> dict[str, Any]:
-    return {
-        "key": key,
-        "mime": variant.mime,
-        "width": variant.width,
-        "height": variant.height,
-        "bytes": len(variant.data),
-    }
-
-
-def _store_photo(
-    storage: Storage, media_id: int, original: bytes, photo: processing.ProcessedPhoto
-) -> tuple[str, dict[str, Any]]:
-    """Write the private original and the public variants; returns (original key, variants)."""
-    original_key = content_key(
-        original,
-        _SOURCE_EXT[photo.source_format],
-        prefix=f"{PRIVATE_ORIGINALS_PREFIX}/{media_id}",
-    )
-    storage.put(original_key, original)
-    variants: dict[str, Any] = {}
-    for name, variant in (("display", photo.display), ("preview", photo.preview)):
-        key = content_key(variant.data, variant.ext, prefix=f"{PUBLIC_MEDIA_PREFIX}/{media_id}")
-        storage.put(key, variant.data)
-        variants[name] = _variant_record(key, variant)
-    return original_key, variants
-
-
 def _delete_files(storage: Storage, keys: list[str]) -> None:
     for key in keys:
         storage.delete(key)
@@ -139,58 +123,91 @@ async def do_upload(
     upload: object,
     description: str | None,
     focus: str | None,
+    process_images_now: bool = False,
 ) -> Media:
-    """Validate, process and store an uploaded photo; the new Media row is ready to attach."""
+    """Check and store an upload privately and queue its processing (outbox).
+
+    With `process_images_now` (Mastodon's v1 route) a photo is processed before the
+    answer, by the same code the job runs, and the row is ready at once; videos and
+    animations are always left to the job.
+    """
     settings = ctx.settings
     if description is not None:
         check_description(description, settings)
     focus_x, focus_y = parse_focus(focus) if focus is not None else (0.0, 0.0)
     data = await read_upload(upload, settings)
-    photo = await _in_worker_thread(
-        settings,
-        lambda: processing.process_photo(data, max_pixels=settings.max_image_pixels),
-    )
+    checked = await _checked(settings, lambda: pipeline.check_upload(data, settings))
     media_id = ids.next_id(shard_of(account_id))
-    original_key, variants = await anyio.to_thread.run_sync(
-        lambda: _store_photo(ctx.storage, media_id, data, photo)
-    )
+    original_key = pipeline.original_key(media_id, data, checked.sniffed)
+    await anyio.to_thread.run_sync(lambda: ctx.storage.put(original_key, data))
     media = Media(
         id=media_id,
         account_id=account_id,
-        status="ready",
-        kind="image",
+        status=PROCESSING,
+        kind=checked.kind,
         description=description or None,
         focus_x=focus_x,
         focus_y=focus_y,
-        blurhash=photo.blurhash,
         original_key=original_key,
-        variants=variants,
+        variants={},
+        attempts=0,
         meta={
             "source": {
-                "format": photo.source_format,
-                "width": photo.width,
-                "height": photo.height,
+                "format": checked.sniffed.label,
+                "width": checked.width,
+                "height": checked.height,
                 "bytes": len(data),
             }
         },
     )
-    session.add(media)
+    written = [original_key]
     try:
+        if process_images_now and checked.kind == "image":
+            built = await _checked(
+                settings,
+                lambda: pipeline.build(
+                    ctx.storage,
+                    settings,
+                    media_id=media_id,
+                    original=data,
+                    kind="image",
+                    focus=(focus_x, focus_y),
+                ),
+            )
+            written += [variant["key"] for variant in built.variants.values()]
+            _apply(media, built)
+        session.add(media)
+        if media.status == PROCESSING:
+            enqueue(session, "media.process", {"media_id": media_id})
         await session.flush()
     except BaseException:
-        keys = [original_key, *(v["key"] for v in variants.values())]
-        await anyio.to_thread.run_sync(lambda: _delete_files(ctx.storage, keys))
+        await anyio.to_thread.run_sync(lambda: _delete_files(ctx.storage, written))
         raise
     return media
 
 
+def _apply(media: Media, built: pipeline.Built) -> None:
+    media.status = READY
+    media.error = None
+    media.variants = built.variants
+    media.blurhash = built.blurhash
+    media.meta = {**(media.meta or {}), **built.meta}
+
+
 async def process_avatar(ctx: AppContext, upload: object) -> str:
-    """Validate an uploaded avatar and store it as a public square; returns its key."""
+    """Validate an uploaded avatar and store it as a public square; returns its key.
+
+    Avatars are small and shown at once, so they are made in the request (off the event
+    loop), through the same sniffing and header checks as every upload.
+    """
     settings = ctx.settings
     data = await read_upload(upload, settings)
-    variant = await _in_worker_thread(
+    if len(data) > settings.max_image_bytes:
+        limit = pipeline.human_bytes(settings.max_image_bytes)
+        raise unprocessable(f"file is larger than {limit}", field="file")
+    variant = await _checked(
         settings,
-        lambda: processing.process_avatar_image(data, max_pixels=settings.max_image_pixels),
+        lambda: images.process_avatar_image(data, max_pixels=settings.max_image_pixels),
     )
     # Avatars are plain content-addressed: the same picture is one file, never deleted here.
     key = content_key(variant.data, variant.ext, prefix=AVATAR_PREFIX)
@@ -221,7 +238,11 @@ async def do_update_media(
         check_description(description, settings)
         media.description = description or None
     if focus is not None:
-        media.focus_x, media.focus_y = parse_focus(focus)
+        new_focus = parse_focus(focus)
+        if new_focus != (media.focus_x, media.focus_y) and media.status == READY:
+            # The square thumbnail is cropped around the focus: crop it again, off-request.
+            enqueue(session, "media.thumbnail", {"media_id": media.id})
+        media.focus_x, media.focus_y = new_focus
     await session.flush()
     return media
 

@@ -394,6 +394,7 @@ def upgrade() -> None:
         sa.Column("variants", sa.JSON(), nullable=False),
         sa.Column("meta", sa.JSON(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],

@@ -1,0 +1,125 @@
+"""Blocks and mutes as other services ask about them: one query per question, batched.
+
+A block hides two accounts from each other in both directions; a mute hides the muted
+account's posts from the muter's feeds only, and only until it expires.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, false, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.graph.models import Block, Mute
+from shutter.infra.db import utcnow
+
+
+def mute_active() -> ColumnElement[bool]:
+    return Mute.expires_at.is_(None) | (Mute.expires_at > utcnow())
+
+
+def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
+    """Ids of accounts the viewer blocked or that blocked the viewer, as a subquery."""
+    return (
+        union_all(
+            select(Block.target_account_id).where(Block.account_id == viewer_id),
+            select(Block.account_id).where(Block.target_account_id == viewer_id),
+        )
+        .subquery()
+        .select()
+    )  # type: ignore[return-value]
+
+
+def hidden_authors_query(*, viewer_id: int, include_mutes: bool) -> Select[tuple[int]]:
+    """Accounts whose posts the viewer does not get, for `NOT IN` in a page's own query.
+
+    Blocks both ways always; the viewer's active mutes too for feeds (home, hashtags,
+    trends), not for a profile the viewer opened or a post they saved.
+    """
+    parts = [
+        select(Block.target_account_id).where(Block.account_id == viewer_id),
+        select(Block.account_id).where(Block.target_account_id == viewer_id),
+    ]
+    if include_mutes:
+        parts.append(
+            select(Mute.target_account_id).where((Mute.account_id == viewer_id) & mute_active())
+        )
+    return union_all(*parts).subquery().select()  # type: ignore[return-value]
+
+
+async def is_blocked_either_way(session: AsyncSession, *, a: int, b: int) -> bool:
+    """Whether `a` blocked `b` or `b` blocked `a`."""
+    found = await session.scalar(
+        select(Block.id)
+        .where(
+            ((Block.account_id == a) & (Block.target_account_id == b))
+            | ((Block.account_id == b) & (Block.target_account_id == a))
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def is_muting(session: AsyncSession, *, account_id: int, target_id: int) -> bool:
+    """Whether `account_id` mutes `target_id` now (an expired mute no longer counts)."""
+    found = await session.scalar(
+        select(Mute.id).where(
+            (Mute.account_id == account_id) & (Mute.target_account_id == target_id) & mute_active()
+        )
+    )
+    return found is not None
+
+
+async def is_muting_notifications(
+    session: AsyncSession, *, account_id: int, target_id: int
+) -> bool:
+    """Whether `account_id` mutes `target_id` with their notifications (Mastodon's default)."""
+    found = await session.scalar(
+        select(Mute.id).where(
+            (Mute.account_id == account_id)
+            & (Mute.target_account_id == target_id)
+            & Mute.hide_notifications
+            & mute_active()
+        )
+    )
+    return found is not None
+
+
+async def blocked_either_way_ids(session: AsyncSession, *, viewer_id: int) -> set[int]:
+    """Accounts the viewer blocked and accounts that blocked the viewer."""
+    return set(await session.scalars(blocked_either_way_query(viewer_id=viewer_id)))
+
+
+async def hidden_account_ids(session: AsyncSession, *, viewer_id: int) -> set[int]:
+    """Blocked either way, plus muted by the viewer: whose posts leave the viewer's feeds."""
+    query = hidden_authors_query(viewer_id=viewer_id, include_mutes=True)
+    return set(await session.scalars(query))
+
+
+async def block_and_mute_edges(
+    session: AsyncSession, *, viewer_id: int, others: list[int]
+) -> tuple[set[int], set[int], dict[int, bool]]:
+    """(blocked by the viewer, blocking the viewer, {muted: notifications too}) of `others`."""
+    rows = await session.execute(
+        union_all(
+            select(literal("block"), Block.account_id, Block.target_account_id, false()).where(
+                ((Block.account_id == viewer_id) & Block.target_account_id.in_(others))
+                | ((Block.target_account_id == viewer_id) & Block.account_id.in_(others))
+            ),
+            select(
+                literal("mute"), Mute.account_id, Mute.target_account_id, Mute.hide_notifications
+            ).where(
+                (Mute.account_id == viewer_id) & Mute.target_account_id.in_(others) & mute_active()
+            ),
+        )
+    )
+    blocking: set[int] = set()
+    blocked_by: set[int] = set()
+    muting: dict[int, bool] = {}
+    for kind, source, target, notifications in rows.all():
+        if kind == "mute":
+            muting[target] = bool(notifications)
+        elif source == viewer_id:
+            blocking.add(target)
+        else:
+            blocked_by.add(source)
+    return blocking, blocked_by, muting
