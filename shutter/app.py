@@ -30,6 +30,7 @@ from shutter.media import jobs as _media_jobs  # noqa: F401  (registers job hand
 from shutter.media.api import router as media_router
 from shutter.notifications import jobs as _notification_jobs  # noqa: F401
 from shutter.notifications.api import router as notifications_router
+from shutter.notifications.streaming import router as streaming_router
 from shutter.posts.api import router as posts_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         posts_router,
         feed_router,
         notifications_router,
+        streaming_router,
         instance_router,
     ):
         app.include_router(router)

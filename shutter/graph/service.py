@@ -303,6 +303,10 @@ async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int
     if await _delete_edge(session, Follow, account_id=follower_id, target_id=target.id):
         await _count_follow(session, follower_id=follower_id, target_id=target.id, delta=-1)
         await feed.remove_author_from_feed(session, account_id=follower_id, author_id=target.id)
+        # As on Mastodon, the notification goes with the follow (and a re-follow notifies).
+        notifications.withdraw(
+            session, type="follow", account_id=target.id, from_account_id=follower_id
+        )
     return await _one_relationship(session, viewer_id=follower_id, target_id=target.id)
 
 

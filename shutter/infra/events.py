@@ -34,6 +34,16 @@ Event = dict[str, Any]
 QUEUE_SIZE = 1000
 
 
+def user_channel(account_id: int) -> str:
+    """One account's `user` stream: its home feed's updates and deletes, its notifications."""
+    return f"user:{account_id}"
+
+
+def hashtag_channel(name: str) -> str:
+    """New public posts with a hashtag (names compare case-insensitively)."""
+    return f"hashtag:{name.lower()}"
+
+
 class Subscription:
     """One listener's channels and its queue of (channel, event) pairs."""
 

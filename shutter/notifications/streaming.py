@@ -1,0 +1,256 @@
+"""Mastodon's streaming API: one WebSocket with many streams, and server-sent events.
+
+A client subscribes to streams (`user`, `user:notification`, `hashtag` with a tag); each
+stream listens to one event-bus channel and lets through the events it carries. Messages
+follow Mastodon: `{"stream": ["user"], "event": "notification", "payload": "<json>"}`,
+the payload being JSON in a string. Bad messages get `{"error": …, "status": 400}` on the
+socket and the connection stays open; a bad token is refused before the upgrade (401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from shutter.accounts.models import Account
+from shutter.auth import service as auth
+from shutter.auth.deps import user
+from shutter.auth.scopes import covers
+from shutter.infra.context import AppContext
+from shutter.infra.deps import Ctx
+from shutter.infra.errors import ApiError
+from shutter.infra.events import Event, Subscription, hashtag_channel, user_channel
+from shutter.infra.http import json_response
+
+router = APIRouter()
+
+HEARTBEAT_SECONDS = 15.0
+READ_SCOPES = "read read:statuses read:notifications"
+USER_EVENTS = frozenset({"update", "delete", "notification", "status.update"})
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A subscribed stream: its name as clients see it, its channel, the events it passes."""
+
+    names: tuple[str, ...]
+    channel: str
+    events: frozenset[str] | None  # None: every event of the channel
+
+    def message(self, event: Event) -> dict[str, Any] | None:
+        if self.events is not None and event.get("event") not in self.events:
+            return None
+        return {"stream": list(self.names), "event": event["event"], "payload": event["payload"]}
+
+
+class StreamError(Exception):
+    pass
+
+
+def resolve_stream(name: object, *, account: Account, tag: object = None) -> Stream:
+    """The stream a client named, or StreamError with Mastodon's message."""
+    if name == "user":
+        return Stream(("user",), user_channel(account.id), frozenset(USER_EVENTS))
+    if name == "user:notification":
+        return Stream(("user:notification",), user_channel(account.id), frozenset({"notification"}))
+    if name == "hashtag":
+        if not isinstance(tag, str) or not tag.strip() or len(tag) > 100:
+            raise StreamError("No tag for stream provided")
+        clean = tag.strip().lstrip("#")
+        return Stream(("hashtag", clean), hashtag_channel(clean), None)
+    raise StreamError("Unknown stream type")
+
+
+# --- WebSocket -------------------------------------------------------------------------
+
+
+def _token(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(token, subprotocol to echo): query, Sec-WebSocket-Protocol or Authorization."""
+    query = websocket.query_params.get("access_token")
+    if query:
+        return query, None
+    protocol = websocket.headers.get("sec-websocket-protocol", "").split(",")[0].strip()
+    if protocol:
+        return protocol, protocol
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), None
+    return None, None
+
+
+async def _authenticate(ctx: AppContext, raw: str | None) -> Account | None:
+    if not raw:
+        return None
+    async with ctx.db.read() as session:
+        caller = await auth.authenticate(session, raw)
+    if caller is None or caller.account is None:
+        return None
+    if not any(covers(caller.scopes, scope) for scope in READ_SCOPES.split()):
+        return None
+    return caller.account
+
+
+async def _refuse(websocket: WebSocket) -> None:
+    """401 before the upgrade, as Mastodon answers; a plain close where that is unsupported."""
+    body = json_response({"error": "Error: Invalid access token"}, status=401)
+    try:
+        await websocket.send_denial_response(body)
+    except RuntimeError:
+        await websocket.close(code=1008)
+
+
+class Connection:
+    """One client's socket: its streams, and the task forwarding bus events to it."""
+
+    def __init__(self, websocket: WebSocket, account: Account, subscription: Subscription):
+        self.websocket = websocket
+        self.account = account
+        self.subscription = subscription
+        self.streams: dict[tuple[str, ...], Stream] = {}
+        self.send_lock = asyncio.Lock()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.send_lock:
+            await self.websocket.send_text(orjson.dumps(message).decode())
+
+    async def error(self, message: str) -> None:
+        await self.send({"error": message, "status": 400})
+
+    async def subscribe(self, name: object, tag: object) -> None:
+        stream = resolve_stream(name, account=self.account, tag=tag)
+        if stream.names not in self.streams:
+            self.streams[stream.names] = stream
+            await self.subscription.add(stream.channel)
+
+    async def unsubscribe(self, name: object, tag: object) -> None:
+        stream = resolve_stream(name, account=self.account, tag=tag)
+        if self.streams.pop(stream.names, None) is None:
+            return
+        if not any(s.channel == stream.channel for s in self.streams.values()):
+            await self.subscription.discard(stream.channel)
+
+    async def handle(self, raw: str) -> None:
+        """One client message; anything malformed is answered with an error, not a close."""
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            await self.error("Invalid JSON")
+            return
+        if not isinstance(message, dict):
+            await self.error("Invalid message")
+            return
+        kind = message.get("type")
+        try:
+            if kind == "subscribe":
+                await self.subscribe(message.get("stream"), message.get("tag"))
+            elif kind == "unsubscribe":
+                await self.unsubscribe(message.get("stream"), message.get("tag"))
+            else:
+                await self.error("Unknown message type")
+        except StreamError as exc:
+            await self.error(str(exc))
+
+    async def forward(self) -> None:
+        while True:
+            channel, event = await self.subscription.get()
+            for stream in list(self.streams.values()):
+                if stream.channel == channel and (out := stream.message(event)):
+                    await self.send(out)
+
+
+@router.websocket("/api/v1/streaming")
+@router.websocket("/api/v1/streaming/")
+async def websocket_stream(websocket: WebSocket) -> None:
+    ctx: AppContext = websocket.app.state.ctx
+    raw, protocol = _token(websocket)
+    account = await _authenticate(ctx, raw)
+    if account is None:
+        await _refuse(websocket)
+        return
+    await websocket.accept(subprotocol=protocol)
+    subscription = await ctx.events.subscribe()
+    connection = Connection(websocket, account, subscription)
+    forwarder = asyncio.create_task(connection.forward())
+    try:
+        # `?stream=user` subscribes at once, as in Mastodon.
+        if first := websocket.query_params.get("stream"):
+            try:
+                await connection.subscribe(first, websocket.query_params.get("tag"))
+            except StreamError as exc:
+                await connection.error(str(exc))
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None and message.get("bytes") is not None:
+                text = message["bytes"].decode(errors="replace")
+            await connection.handle(text or "")
+    except WebSocketDisconnect:
+        pass
+    finally:
+        forwarder.cancel()
+        with contextlib.suppress(BaseException):
+            await forwarder
+        await subscription.close()
+
+
+# --- server-sent events ------------------------------------------------------------------
+
+Reader = Annotated[Account, Depends(user(READ_SCOPES))]
+
+
+async def _events(subscription: Subscription, stream: Stream) -> AsyncIterator[bytes]:
+    try:
+        yield b":)\n\n"  # at once, so clients and proxies see the stream is open
+        while True:
+            try:
+                channel, event = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                yield b":thump\n\n"
+                continue
+            if channel == stream.channel and (out := stream.message(event)):
+                yield f"event: {out['event']}\ndata: {out['payload']}\n\n".encode()
+    finally:
+        await subscription.close()
+
+
+async def _sse(ctx: AppContext, stream: Stream) -> Response:
+    # Subscribed before the response starts, so nothing published from now on is missed.
+    subscription = await ctx.events.subscribe([stream.channel])
+    return StreamingResponse(
+        _events(subscription, stream),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/api/v1/streaming/health")
+async def health() -> Response:
+    return PlainTextResponse("OK")
+
+
+@router.get("/api/v1/streaming/user")
+async def sse_user(ctx: Ctx, me: Reader) -> Response:
+    return await _sse(ctx, resolve_stream("user", account=me))
+
+
+@router.get("/api/v1/streaming/user/notification")
+async def sse_notifications(ctx: Ctx, me: Reader) -> Response:
+    return await _sse(ctx, resolve_stream("user:notification", account=me))
+
+
+@router.get("/api/v1/streaming/hashtag")
+async def sse_hashtag(ctx: Ctx, me: Reader, tag: str = "") -> Response:
+    try:
+        stream = resolve_stream("hashtag", account=me, tag=tag)
+    except StreamError as exc:
+        raise ApiError(400, str(exc)) from None
+    return await _sse(ctx, stream)

@@ -1,0 +1,271 @@
+"""Live delivery over real HTTP: WebSocket and SSE streams of `shutter serve`, one or two.
+
+These start real servers (the in-process ASGI transport cannot speak WebSocket). The
+embedded profile runs jobs inside the server, so an action's notification is created
+and pushed by the same process; the scaled test runs two servers on PostgreSQL that
+share events through Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from shutter.infra.migrate import upgrade
+from tests.support.api import User, sign_up
+from tests.support.live import LiveServer, start_server
+from tests.support.schema import assert_entity
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("streaming")
+    with start_server(f"sqlite+aiosqlite:///{folder / 'live.db'}", folder / "var") as live:
+        yield live
+
+
+@pytest.fixture
+async def http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+def ws_url(server: LiveServer, query: str = "") -> str:
+    return server.url.replace("http://", "ws://") + "/api/v1/streaming" + query
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+async def _message(socket: ClientConnection, wait: float = 1.0) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(socket.recv(), wait))  # type: ignore[no-any-return]
+
+
+async def _follow(client: httpx.AsyncClient, who: User, whom: User) -> None:
+    response = await client.post(f"/api/v1/accounts/{whom.id}/follow", headers=who.headers)
+    assert response.status_code == 200, response.text
+
+
+async def test_health(http: httpx.AsyncClient) -> None:
+    response = await http.get("/api/v1/streaming/health")
+    assert response.status_code == 200
+    assert response.text == "OK"
+
+
+async def test_follow_reaches_open_websocket_within_a_second(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    async with websockets.connect(ws_url(server, f"?access_token={ana.token}")) as socket:
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user:notification"}))
+        await asyncio.sleep(0.1)  # the subscription is in place before the action
+        started = time.monotonic()
+        await _follow(http, bo, ana)
+        message = await _message(socket)
+        assert time.monotonic() - started < 1.0
+    assert message["stream"] == ["user:notification"]
+    assert message["event"] == "notification"
+    payload = json.loads(message["payload"])
+    assert_entity("Notification", payload)
+    assert payload["type"] == "follow"
+    assert payload["account"]["id"] == bo.id
+
+
+async def test_token_in_subprotocol_and_header_and_stream_in_query(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    async with websockets.connect(
+        ws_url(server, "?stream=user"),
+        subprotocols=[ana.token],  # type: ignore[list-item]
+    ) as socket:
+        assert socket.subprotocol == ana.token
+        await asyncio.sleep(0.1)
+        await _follow(http, bo, ana)
+        message = await _message(socket)
+        assert message["stream"] == ["user"]
+        assert message["event"] == "notification"
+    async with websockets.connect(
+        ws_url(server), additional_headers={"Authorization": f"Bearer {bo.token}"}
+    ) as socket:
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user"}))
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user:notification"}))
+        await asyncio.sleep(0.1)
+        await _follow(http, ana, bo)
+        # One event, delivered once to each stream that carries it.
+        streams = sorted([(await _message(socket))["stream"][0] for _ in range(2)])
+        assert streams == ["user", "user:notification"]
+        await socket.send(json.dumps({"type": "unsubscribe", "stream": "user"}))
+        await socket.send(json.dumps({"type": "unsubscribe", "stream": "user:notification"}))
+        await asyncio.sleep(0.1)
+        await http.post(f"/api/v1/accounts/{bo.id}/unfollow", headers=ana.headers)
+        await _follow(http, ana, bo)
+        with pytest.raises(TimeoutError):
+            await _message(socket, wait=0.5)
+
+
+async def test_bad_messages_get_errors_and_the_socket_stays(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    async with websockets.connect(ws_url(server, f"?access_token={ana.token}")) as socket:
+        for bad, error in (
+            ("not json", "Invalid JSON"),
+            ("[1, 2]", "Invalid message"),
+            ('{"type": "dance"}', "Unknown message type"),
+            ('{"type": "subscribe", "stream": "public:everything"}', "Unknown stream type"),
+            ('{"type": "subscribe", "stream": 5}', "Unknown stream type"),
+            ('{"type": "subscribe", "stream": "hashtag"}', "No tag for stream provided"),
+            ('{"type": "subscribe"}', "Unknown stream type"),
+        ):
+            await socket.send(bad)
+            assert await _message(socket) == {"error": error, "status": 400}, bad
+        await socket.send(b"\xff\xfe binary")
+        assert (await _message(socket))["status"] == 400
+        # Still alive and serving.
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user"}))
+        await asyncio.sleep(0.1)
+        await _follow(http, bo, ana)
+        assert (await _message(socket))["event"] == "notification"
+    async with websockets.connect(ws_url(server, f"?access_token={ana.token}&stream=nope")) as s:
+        assert await _message(s) == {"error": "Unknown stream type", "status": 400}
+
+
+async def test_invalid_token_is_refused(server: LiveServer) -> None:
+    for query in ("", "?access_token=nope"):
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(ws_url(server, query)):
+                pass
+        assert refused.value.response.status_code == 401
+
+
+async def test_sse_notifications_and_user(server: LiveServer, http: httpx.AsyncClient) -> None:
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    for path in ("/api/v1/streaming/user/notification", "/api/v1/streaming/user"):
+        async with http.stream("GET", path, headers=ana.headers) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            lines = response.aiter_lines()
+            assert await asyncio.wait_for(lines.__anext__(), 1) == ":)"
+            await http.post(f"/api/v1/accounts/{ana.id}/unfollow", headers=bo.headers)
+            await _follow(http, bo, ana)
+            event: dict[str, str] = {}
+            while "data" not in event:
+                line = await asyncio.wait_for(lines.__anext__(), 1)
+                if line and not line.startswith(":"):
+                    key, _, value = line.partition(": ")
+                    event[key] = value
+        assert event["event"] == "notification"
+        payload = json.loads(event["data"])
+        assert_entity("Notification", payload)
+        assert payload["account"]["id"] == bo.id
+
+
+async def test_sse_refuses_bad_tokens_and_tags(http: httpx.AsyncClient) -> None:
+    ana = await sign_up(http, _name("ana"))
+    for path in ("/api/v1/streaming/user", "/api/v1/streaming/user/notification"):
+        assert (await http.get(path)).status_code == 401
+        response = await http.get(path, headers={"Authorization": "Bearer nope"})
+        assert response.status_code == 401
+        assert "error" in response.json()
+    response = await http.get("/api/v1/streaming/hashtag", headers=ana.headers)
+    assert response.status_code == 400
+    assert response.json() == {"error": "No tag for stream provided"}
+
+
+def _postgres_url() -> str:
+    """A fresh PostgreSQL database for the two servers (skips when PostgreSQL is absent)."""
+    import asyncpg
+
+    from tests.conftest import PG_ADMIN_DSN
+
+    name = f"shutter_stream_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+
+    try:
+        asyncio.run(create())
+    except OSError:
+        pytest.skip("PostgreSQL is not reachable")
+    host_part = PG_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
+    url = f"postgresql+asyncpg://{host_part}/{name}"
+    asyncio.run(upgrade(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, ...]]:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    url = _postgres_url()
+    # A prefix of this run only: Redis channels are shared by every database index.
+    env = {"SHUTTER_REDIS_URL": REDIS_URL, "SHUTTER_REDIS_PREFIX": f"test-{uuid.uuid4().hex}"}
+    folder: Path = tmp_path_factory.mktemp("scaled")
+    # A runs no jobs: whatever B causes is created and published on B, never on A.
+    with (
+        start_server(
+            url, folder / "a", extra_env={**env, "SHUTTER_EMBEDDED_WORKERS": "0"}
+        ) as first,
+        start_server(url, folder / "b", extra_env=env) as second,
+    ):
+        yield first, second
+    _drop(url)
+
+
+def _drop(url: str) -> None:
+    import asyncpg
+
+    from tests.conftest import PG_ADMIN_DSN
+
+    async def drop() -> None:
+        admin = await asyncpg.connect(PG_ADMIN_DSN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        await admin.close()
+
+    asyncio.run(drop())
+
+
+async def test_event_caused_on_one_instance_reaches_a_socket_on_another(
+    two_servers: tuple[LiveServer, LiveServer],
+) -> None:
+    first, second = two_servers
+    async with (
+        httpx.AsyncClient(base_url=first.url, timeout=10) as on_a,
+        httpx.AsyncClient(base_url=second.url, timeout=10) as on_b,
+    ):
+        ana, bo = await sign_up(on_a, _name("ana")), await sign_up(on_b, _name("bo"))
+        for _attempt in range(2):  # the first also proves the socket is subscribed in Redis
+            async with websockets.connect(
+                ws_url(first, f"?access_token={ana.token}&stream=user:notification")
+            ) as socket:
+                await asyncio.sleep(0.2)
+                started = time.monotonic()
+                await _follow(on_b, bo, ana)  # caused through instance B (its worker too)
+                message = await _message(socket, wait=2.0)
+                elapsed = time.monotonic() - started
+                await on_b.post(f"/api/v1/accounts/{ana.id}/unfollow", headers=bo.headers)
+        assert message["event"] == "notification"
+        payload = json.loads(message["payload"])
+        assert payload["type"] == "follow"
+        assert payload["account"]["id"] == bo.id
+        assert elapsed < 1.0
