@@ -8,7 +8,16 @@ from shutter.infra.db import Base
 from shutter.infra.jobs import Job
 from shutter.media.models import Media
 from shutter.notifications.models import Marker, Notification
-from shutter.posts.models import IdempotencyKey, Post, PostEdit
+from shutter.posts.models import (
+    Bookmark,
+    IdempotencyKey,
+    Like,
+    Mention,
+    Post,
+    PostEdit,
+    PostTag,
+    Tag,
+)
 
 __all__ = [
     "Account",
@@ -16,17 +25,22 @@ __all__ = [
     "AuthorizationCode",
     "Base",
     "Block",
+    "Bookmark",
     "Credential",
     "FeedEntry",
     "Follow",
     "FollowRequest",
     "IdempotencyKey",
     "Job",
+    "Like",
     "Marker",
     "Media",
+    "Mention",
     "Mute",
     "Notification",
     "Post",
     "PostEdit",
+    "PostTag",
+    "Tag",
     "Token",
 ]

@@ -29,5 +29,7 @@ async def home(
     page: PageParams = params(PageParams),
 ) -> Response:
     query = service.home_query(account_id=me.id)
-    body, ids = await page_of_statuses(session, ctx, query, FeedEntry.post_id, page)
+    body, ids = await page_of_statuses(
+        session, ctx, query, FeedEntry.post_id, page, viewer=me, hide_muted=True
+    )
     return json_response(body, headers=link_header(request.url, ids))

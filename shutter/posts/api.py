@@ -1,4 +1,7 @@
-"""Status routes: post, read, edit (with history), delete, and an account's posts."""
+"""Status routes: post, read, edit (with history), delete, and an account's posts.
+
+Engagement and discovery routes live in sibling modules, included in this router.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +18,15 @@ from shutter.infra.http import json_response
 from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import params
 from shutter.posts import service
+from shutter.posts.discovery_api import router as discovery_router
+from shutter.posts.engagement_api import router as engagement_router
 from shutter.posts.models import Post
-from shutter.posts.render import page_of_statuses
+from shutter.posts.render import page_of_statuses, render_status
 from shutter.posts.schemas import CreatePostParams, EditPostParams, edit_json, status_json
 
 router = APIRouter()
+router.include_router(engagement_router)
+router.include_router(discovery_router)
 
 Me = Annotated[Account, Depends(user("write:statuses"))]
 Viewer = Annotated[Account | None, Depends(optional_user("read:statuses"))]
@@ -58,7 +65,7 @@ async def create_status(
 @router.get("/api/v1/statuses/{status_id:int}")
 async def get_status(ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int) -> Response:
     item = await service.access_post(session, status_id, viewer=viewer)
-    return json_response(status_json(item, ctx.settings))
+    return json_response(await render_status(session, ctx, item, viewer=viewer))
 
 
 def _descriptions(body: EditPostParams) -> dict[int, str]:
@@ -89,7 +96,7 @@ async def edit_status(
         media_ids=None if body.media_ids is None else _as_list(body.media_ids),
         descriptions=_descriptions(body),
     )
-    return json_response(status_json(item, ctx.settings))
+    return json_response(await render_status(session, ctx, item, viewer=me))
 
 
 @router.get("/api/v1/statuses/{status_id:int}/history")
@@ -109,7 +116,7 @@ async def status_source(ctx: Ctx, session: ReadSession, me: Me, status_id: int) 
 @router.delete("/api/v1/statuses/{status_id:int}")
 async def delete_status(ctx: Ctx, session: WriteSession, me: Me, status_id: int) -> Response:
     item = await service.do_delete_post(session, ctx=ctx, actor=me, post_id=status_id)
-    return json_response(status_json(item, ctx.settings, with_source=True))
+    return json_response(await render_status(session, ctx, item, viewer=me, with_source=True))
 
 
 class AccountStatusesParams(PageParams):
@@ -133,5 +140,5 @@ async def account_statuses(
     query = await service.account_posts_query(session, author=author, viewer=viewer)
     if query is None or page.pinned or page.tagged:  # no pins or tags yet: nothing matches
         return json_response([])
-    body, ids = await page_of_statuses(session, ctx, query, Post.id, page)
+    body, ids = await page_of_statuses(session, ctx, query, Post.id, page, viewer=viewer)
     return json_response(body, headers=link_header(request.url, ids))

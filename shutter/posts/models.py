@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shutter.infra.db import Base, UTCDateTime, utcnow
@@ -13,7 +22,10 @@ class Post(Base):
     """A post (Mastodon's status): a caption over 1–6 media, or a text reply."""
 
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_account", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_posts_account", "account_id", "id"),
+        Index("ix_posts_thread", "root_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     account_id: Mapped[int] = mapped_column(
@@ -23,8 +35,18 @@ class Post(Base):
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     in_reply_to_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     in_reply_to_account_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The top post of a comment's thread, so a whole thread is one index range.
+    root_id: Mapped[int | None] = mapped_column(BigInteger)
     app_id: Mapped[int | None] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Tags and mentions parsed from the caption, as rendering needs them:
+    # {"tags": [display name, …], "mentions": [{"id": "…", "username": "…"}, …]}.
+    # The post_tags and mentions tables hold the same for queries.
+    entities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Counters move with `x = x + 1` in the transaction that writes the like or comment;
+    # they are not part of the cached JSON's key, pages select them and patch them in.
+    favourites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replies_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -53,3 +75,79 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     post_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Like(Base):
+    """An account likes a post (Mastodon's favourite); at most one per pair."""
+
+    __tablename__ = "likes"
+    __table_args__ = (
+        UniqueConstraint("account_id", "post_id"),
+        Index("ix_likes_post", "post_id", "id"),
+        Index("ix_likes_account", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    post_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("posts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Bookmark(Base):
+    """An account saved a post; only that account ever sees it."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (
+        UniqueConstraint("account_id", "post_id"),
+        Index("ix_bookmarks_account", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Tag(Base):
+    """A hashtag: `name` normalised (NFKC, casefolded), `display_name` as first written."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostTag(Base):
+    """A post carries a tag (a hashtag timeline is an index range on tag_id, post_id)."""
+
+    __tablename__ = "post_tags"
+    __table_args__ = (Index("ix_post_tags_tag", "tag_id", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Mention(Base):
+    """A post mentions a local account by @username."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (Index("ix_mentions_account", "account_id", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -1,12 +1,17 @@
-"""Pages of statuses rendered through the entity cache.
+"""Pages of statuses rendered through the entity cache, patched for the viewer.
 
 A page query returns, with each post id, the versions its JSON depends on (the post's
-edit counter and its author's `updated_at`). Cached JSON is found by those keys; only
-the misses are hydrated, in two batched queries whatever their number.
+edit counter and its author's `updated_at`) and the post's live counters. Cached JSON is
+found by those keys; only the misses are hydrated, in two batched queries whatever their
+number. The counters (which move with every like, so they are not part of the key) and
+the viewer's own flags (favourited, bookmarked: one batched query) are patched into a
+copy of each cached dict. The single-status path patches with the same function.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select
@@ -14,22 +19,63 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from shutter.accounts.models import Account
+from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.pagination import PageParams, paginate
+from shutter.posts.likes import viewer_flags
 from shutter.posts.models import Post
-from shutter.posts.schemas import status_json
+from shutter.posts.schemas import HydratedPost, status_json
 from shutter.posts.service import hydrate
 
 
-def with_cache_keys(query: Select[int], post_id: InstrumentedAttribute[int]) -> Select[Any]:
-    """Extend a query of post ids with the columns the cache keys need (and live authors)."""
+@dataclass(frozen=True)
+class PageRow:
+    """One row of a page query: the post, what its cache key needs, its live counters."""
+
+    post_id: int
+    version: int
+    author_version: datetime
+    favourites_count: int
+    replies_count: int
+    author_id: int
+    author_locked: bool
+    cursor: int
+
+    @property
+    def key(self) -> str:
+        return _key(self.post_id, self.version, self.author_version)
+
+
+def with_cache_keys(
+    query: Select[Any],
+    post_id: InstrumentedAttribute[int],
+    *,
+    cursor: InstrumentedAttribute[int] | None = None,
+    public_only: bool = False,
+) -> Select[Any]:
+    """Extend a query of post ids with the cache-key, counter and author columns.
+
+    `cursor` is the column a page is ordered by when it is not the post id (a like's id);
+    `public_only` keeps the posts of locked accounts out (tag timelines, explore).
+    """
     if post_id is not Post.id:
         query = query.join(Post, Post.id == post_id)
-    return (
-        query.join(Account, Account.id == Post.account_id)
-        .where(Account.suspended_at.is_(None))
-        .add_columns(Post.version, Account.updated_at)
+    query = query.join(Account, Account.id == Post.account_id).where(Account.suspended_at.is_(None))
+    if public_only:
+        query = query.where(Account.locked.is_(False))
+    return query.add_columns(
+        Post.version,
+        Account.updated_at,
+        Post.favourites_count,
+        Post.replies_count,
+        Post.account_id,
+        Account.locked,
+        cursor if cursor is not None else post_id,
     )
+
+
+def page_rows(rows: list[Any]) -> list[PageRow]:
+    return [PageRow(*row) for row in rows]
 
 
 def _key(post_id: int, version: int, author_version: Any) -> str:
@@ -39,24 +85,80 @@ def _key(post_id: int, version: int, author_version: Any) -> str:
 async def page_of_statuses(
     session: AsyncSession,
     ctx: AppContext,
-    query: Select[int],
+    query: Select[Any],
     post_id: InstrumentedAttribute[int],
     page: PageParams,
+    *,
+    viewer: Account | None,
+    cursor: InstrumentedAttribute[int] | None = None,
+    public_only: bool = False,
+    check_private: bool = False,
+    hide_muted: bool = False,
 ) -> tuple[list[dict[str, Any]], list[int]]:
-    """One page of a query of post ids, rendered; also the page's ids for Link headers."""
-    rows = list(
-        (await session.execute(paginate(with_cache_keys(query, post_id), post_id, page))).all()
+    """One page of a query of post ids, rendered; also the cursor ids for Link headers.
+
+    `check_private` re-checks locked authors against the viewer's follows (lists whose
+    rows could outlive a follow, such as favourites); feeds and grids are filtered already.
+    Authors blocked either way never show; `hide_muted` also drops the viewer's muted
+    accounts (feeds: home, hashtags, trends).
+    """
+    extended = with_cache_keys(query, post_id, cursor=cursor, public_only=public_only)
+    if viewer is not None:
+        # In the page's own query: pages stay full and it costs no extra round trip.
+        hidden = graph.hidden_authors_query(viewer_id=viewer.id, include_mutes=hide_muted)
+        extended = extended.where(Post.account_id.not_in(hidden))
+    rows = page_rows(
+        list(
+            (
+                await session.execute(
+                    paginate(extended, cursor if cursor is not None else post_id, page)
+                )
+            ).all()
+        )
     )
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
-    return await render_page(session, ctx, rows), [row[0] for row in rows]
+    shown = await visible_rows(session, rows, viewer=viewer) if check_private else rows
+    return await render_page(session, ctx, shown, viewer=viewer), [row.cursor for row in rows]
+
+
+async def visible_rows(
+    session: AsyncSession, rows: list[PageRow], *, viewer: Account | None
+) -> list[PageRow]:
+    """The rows whose author the viewer may see (one check per distinct locked author)."""
+    viewer_id = viewer.id if viewer else None
+    locked = {r.author_id for r in rows if r.author_locked and r.author_id != viewer_id}
+    hidden: set[int] = set()
+    for author_id in locked:
+        if viewer_id is None or not await graph.is_following(
+            session, account_id=viewer_id, target_id=author_id
+        ):
+            hidden.add(author_id)
+    return [r for r in rows if r.author_id not in hidden]
+
+
+def patch_status(
+    body: dict[str, Any],
+    *,
+    favourites_count: int,
+    replies_count: int,
+    favourited: bool,
+    bookmarked: bool,
+) -> dict[str, Any]:
+    """A copy of a cached Status with its live counters and the viewer's flags."""
+    patched = dict(body)
+    patched["favourites_count"] = favourites_count
+    patched["replies_count"] = replies_count
+    patched["favourited"] = favourited
+    patched["bookmarked"] = bookmarked
+    return patched
 
 
 async def render_page(
-    session: AsyncSession, ctx: AppContext, rows: list[Any]
+    session: AsyncSession, ctx: AppContext, rows: list[PageRow], *, viewer: Account | None
 ) -> list[dict[str, Any]]:
-    """Statuses for rows of (post id, post version, author updated_at), in row order."""
-    keys = {row[0]: _key(*row) for row in rows}
+    """Statuses for page rows, in row order, patched for `viewer`."""
+    keys = {row.post_id: row.key for row in rows}
     cached = ctx.cache.get_many(keys.values())
     missing = [post_id for post_id, key in keys.items() if key not in cached]
     if missing:
@@ -68,4 +170,57 @@ async def render_page(
             keys[item.post.id] = key  # hydrated content wins over a racing edit
         ctx.cache.set_many(fresh)
         cached |= fresh
-    return [cached[keys[post_id]] for post_id in keys if keys[post_id] in cached]
+    shown = [row for row in rows if keys[row.post_id] in cached]
+    liked, saved = await viewer_flags(
+        session, viewer_id=viewer.id if viewer else None, post_ids=[r.post_id for r in shown]
+    )
+    return [
+        patch_status(
+            cached[keys[row.post_id]],
+            favourites_count=row.favourites_count,
+            replies_count=row.replies_count,
+            favourited=row.post_id in liked,
+            bookmarked=row.post_id in saved,
+        )
+        for row in shown
+    ]
+
+
+async def render_status(
+    session: AsyncSession,
+    ctx: AppContext,
+    item: HydratedPost,
+    *,
+    viewer: Account | None,
+    with_source: bool = False,
+) -> dict[str, Any]:
+    """One hydrated post as the viewer sees it (the single-status routes)."""
+    liked, saved = await viewer_flags(
+        session, viewer_id=viewer.id if viewer else None, post_ids=[item.post.id]
+    )
+    return patch_status(
+        status_json(item, ctx.settings, with_source=with_source),
+        favourites_count=item.post.favourites_count,
+        replies_count=item.post.replies_count,
+        favourited=item.post.id in liked,
+        bookmarked=item.post.id in saved,
+    )
+
+
+async def render_items(
+    session: AsyncSession, ctx: AppContext, items: list[HydratedPost], *, viewer: Account | None
+) -> list[dict[str, Any]]:
+    """Already hydrated posts (a thread's context), patched in one flags query."""
+    liked, saved = await viewer_flags(
+        session, viewer_id=viewer.id if viewer else None, post_ids=[i.post.id for i in items]
+    )
+    return [
+        patch_status(
+            status_json(item, ctx.settings),
+            favourites_count=item.post.favourites_count,
+            replies_count=item.post.replies_count,
+            favourited=item.post.id in liked,
+            bookmarked=item.post.id in saved,
+        )
+        for item in items
+    ]

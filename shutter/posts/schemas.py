@@ -9,12 +9,13 @@ from pydantic import Field
 
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
-from shutter.infra.formats import iso, text_to_html
+from shutter.infra.formats import iso
 from shutter.infra.params import RequestParams
 from shutter.infra.settings import Settings
 from shutter.media.models import Media
 from shutter.media.schemas import media_json
 from shutter.posts.models import Post, PostEdit
+from shutter.posts.text import caption_html, tag_url
 
 
 @dataclass
@@ -26,10 +27,25 @@ class HydratedPost:
     media: list[Media] = field(default_factory=list)
 
 
+def _mention_json(mention: dict[str, str], settings: Settings) -> dict[str, str]:
+    return {
+        "id": mention["id"],
+        "username": mention["username"],
+        "url": f"{settings.base_url}/@{mention['username']}",
+        "acct": mention["username"],
+    }
+
+
+def tag_ref_json(name: str, settings: Settings) -> dict[str, str]:
+    return {"name": name, "url": tag_url(settings.base_url, name)}
+
+
 def status_json(
     item: HydratedPost, settings: Settings, *, with_source: bool = False
 ) -> dict[str, Any]:
+    """The viewer-independent Status; `render` patches counters and the viewer's flags."""
     post, author = item.post, item.author
+    entities = post.entities or {}
     url = f"{settings.base_url}/@{author.username}/{post.id}"
     body: dict[str, Any] = {
         "id": str(post.id),
@@ -45,22 +61,22 @@ def status_json(
         "language": None,
         "uri": f"{settings.base_url}/users/{author.username}/statuses/{post.id}",
         "url": url,
-        "replies_count": 0,
+        "replies_count": post.replies_count,
         "reblogs_count": 0,
-        "favourites_count": 0,
+        "favourites_count": post.favourites_count,
         "quotes_count": 0,
         "favourited": False,
         "reblogged": False,
         "muted": False,
         "bookmarked": False,
         "pinned": False,
-        "content": text_to_html(post.caption),
+        "content": caption_html(post.caption, entities=entities, base_url=settings.base_url),
         "filtered": [],
         "reblog": None,
         "account": account_json(author, settings),
         "media_attachments": [media_json(m, settings) for m in item.media],
-        "mentions": [],
-        "tags": [],
+        "mentions": [_mention_json(m, settings) for m in entities.get("mentions", [])],
+        "tags": [tag_ref_json(name, settings) for name in entities.get("tags", [])],
         "emojis": [],
         "card": None,
         "poll": None,
@@ -78,7 +94,9 @@ def edit_json(edit: PostEdit, item: HydratedPost, settings: Settings) -> dict[st
         attachment["description"] = descriptions.get(str(media.id), attachment["description"])
         attachments.append(attachment)
     return {
-        "content": text_to_html(edit.caption),
+        "content": caption_html(
+            edit.caption, entities=item.post.entities or {}, base_url=settings.base_url
+        ),
         "spoiler_text": "",
         "sensitive": False,
         "created_at": iso(edit.created_at),

@@ -1,13 +1,15 @@
-"""Posts: create (idempotently), read with batched hydration, edit with history, delete."""
+"""Posts and comments: create (idempotently), read with batched hydration, edit with
+history, delete (a post with its comments, a comment with its replies)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
@@ -19,6 +21,9 @@ from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.ids import parse_id as parse_raw_id
 from shutter.media import service as media
+from shutter.notifications import service as notifications
+from shutter.posts import threads
+from shutter.posts.entities import do_store_entities, mentioned_ids
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
 from shutter.posts.schemas import HydratedPost
 
@@ -61,9 +66,48 @@ async def access_post(
         raise not_found("Status")
     item = items[0]
     viewer_id = viewer.id if viewer else None
-    if not await graph.can_view_posts(session, viewer_id=viewer_id, author=item.author):
+    root_owner_id = None
+    if item.post.root_id is not None:
+        # A comment shows only where its post shows (a locked account's post keeps its
+        # comments private too), and always to the post's owner.
+        root = await threads.root_of(session, item.post)
+        if root is None or not await threads.may_view(
+            session, post=root[0], author=root[1], viewer_id=viewer_id
+        ):
+            raise not_found("Status")
+        root_owner_id = root[1].id
+    if not await threads.may_view(
+        session,
+        post=item.post,
+        author=item.author,
+        viewer_id=viewer_id,
+        root_owner_id=root_owner_id,
+    ):
         raise not_found("Status")
     return item
+
+
+async def adjust_post_counts(
+    session: AsyncSession, *, post: Post, favourites: int = 0, replies: int = 0
+) -> None:
+    """Move a post's counters in the database and show the new values on `post`."""
+    values = {}
+    if favourites:
+        values["favourites_count"] = Post.favourites_count + favourites
+    if replies:
+        values["replies_count"] = Post.replies_count + replies
+    result = await session.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values(**values)
+        .returning(Post.favourites_count, Post.replies_count)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    if row is not None:
+        # Not an attribute change: a later flush must not write these values back.
+        set_committed_value(post, "favourites_count", row[0])
+        set_committed_value(post, "replies_count", row[1])
 
 
 async def _replay(
@@ -140,19 +184,77 @@ async def do_create_post(
         visibility="public",
         in_reply_to_id=parent.post.id if parent else None,
         in_reply_to_account_id=parent.author.id if parent else None,
+        root_id=(parent.post.root_id or parent.post.id) if parent else None,
         app_id=new.app_id,
+        entities={},
+        favourites_count=0,
+        replies_count=0,
         created_at=now,
     )
     if key:
         await _claim_key(session, author=author, key=key, post_id=post.id)
     session.add(post)
     await session.flush()
-    await media.do_attach(session, media=attachments, post_id=post.id)
-    await accounts.adjust_counts(session, author.id, statuses=1, last_status_at=now)
+    mentioned = await do_store_entities(session, post=post, base_url=settings.base_url)
     if parent is None:
+        await media.do_attach(session, media=attachments, post_id=post.id)
+        # The posts count is the grid's size: comments are not posts of their author.
+        await accounts.adjust_counts(session, author.id, statuses=1, last_status_at=now)
         await feed.do_distribute(session, post_id=post.id, author_id=author.id)
+        recipients = mentioned
+    else:
+        await adjust_post_counts(session, post=parent.post, replies=1)
+        recipients = threads.comment_recipients(
+            parent_author_id=parent.author.id,
+            root_owner_id=await _root_owner_id(session, parent.post),
+            mentioned=mentioned,
+        )
+    for recipient in recipients:
+        notifications.notify(
+            session,
+            type=notifications.MENTION,
+            account_id=recipient,
+            from_account_id=author.id,
+            status_id=post.id,
+        )
     author = await accounts.access_account(session, author.id)  # with its new counts
     return HydratedPost(post, author, attachments)
+
+
+async def _root_owner_id(session: AsyncSession, post: Post) -> int:
+    """The account that owns the top post of `post`'s thread (`post` itself if top)."""
+    if post.root_id is None:
+        return post.account_id
+    owner = await session.scalar(select(Post.account_id).where(Post.id == post.root_id))
+    return owner if owner is not None else post.account_id
+
+
+async def _remention(
+    session: AsyncSession, *, post: Post, before: list[int], ctx: AppContext
+) -> None:
+    """Re-parse an edited text: newly mentioned accounts are told, dropped ones untold."""
+    after = await do_store_entities(session, post=post, base_url=ctx.settings.base_url)
+    if post.in_reply_to_id is not None:
+        # The replied-to and the post's owner were told of the comment itself: keep that.
+        kept = {post.in_reply_to_account_id, await _root_owner_id(session, post)}
+    else:
+        kept = set()
+    for recipient in [a for a in after if a not in before and a not in kept]:
+        notifications.notify(
+            session,
+            type=notifications.MENTION,
+            account_id=recipient,
+            from_account_id=post.account_id,
+            status_id=post.id,
+        )
+    for recipient in [a for a in before if a not in after and a not in kept]:
+        notifications.withdraw(
+            session,
+            type=notifications.MENTION,
+            account_id=recipient,
+            from_account_id=post.account_id,
+            status_id=post.id,
+        )
 
 
 def _media_descriptions(item: HydratedPost) -> dict[str, str]:
@@ -204,6 +306,8 @@ async def do_edit_post(
     post.caption = new_caption
     post.edited_at = now
     post.version += 1
+    await session.flush()
+    await _remention(session, post=post, before=mentioned_ids(post), ctx=ctx)
     session.add(
         PostEdit(
             id=ids.next_id(shard_of(post.account_id)),
@@ -242,16 +346,41 @@ async def edit_history(
 async def do_delete_post(
     session: AsyncSession, *, ctx: AppContext, actor: Account, post_id: int
 ) -> HydratedPost:
-    """Delete a post with its media files and feed entries; only its author may."""
+    """Delete a post (its author only) with its media, feed entries and comments, or a
+    comment (its author or the post's owner) with the replies under it."""
     item = await access_post(session, post_id, viewer=actor)
-    if item.post.account_id != actor.id:
-        raise forbidden()
-    await feed.do_remove_post(session, post_id=item.post.id)
-    await media.do_delete_for_post(session, ctx=ctx, post_id=item.post.id)
-    await session.execute(delete(PostEdit).where(PostEdit.post_id == item.post.id))
-    await session.execute(delete(Post).where(Post.id == item.post.id))
-    await accounts.adjust_counts(session, actor.id, statuses=-1)
+    post = item.post
+    if post.root_id is None:
+        if post.account_id != actor.id:
+            raise forbidden()
+        comments = await threads.thread_rows(session, root_id=post.id)
+        await threads.do_delete_comments(session, rows=comments, root_owner_id=post.account_id)
+        await feed.do_remove_post(session, post_id=post.id)
+        await media.do_delete_for_post(session, ctx=ctx, post_id=post.id)
+        await accounts.adjust_counts(session, actor.id, statuses=-1)
+    else:
+        root_owner_id = await _root_owner_id(session, post)
+        if actor.id not in (post.account_id, root_owner_id):
+            raise forbidden()
+        rows = await threads.thread_rows(session, root_id=post.root_id)
+        this = [row for row in rows if row.id == post.id]
+        await threads.do_delete_comments(
+            session, rows=this + threads.subtree(rows, post.id), root_owner_id=root_owner_id
+        )
+        if post.in_reply_to_id is not None:
+            await _count_reply_gone(session, parent_id=post.in_reply_to_id)
+    await session.execute(delete(PostEdit).where(PostEdit.post_id == post.id))
+    await session.execute(delete(Post).where(Post.id == post.id))
     return item
+
+
+async def _count_reply_gone(session: AsyncSession, *, parent_id: int) -> None:
+    await session.execute(
+        update(Post)
+        .where(Post.id == parent_id)
+        .values(replies_count=Post.replies_count - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def account_posts_query(

@@ -1,0 +1,138 @@
+"""Comment threads: who may see a comment, and what deleting one takes with it.
+
+A comment (a reply) carries `root_id`, the top post of its thread, so a whole thread is
+one index range. Comments count on their parent (`replies_count`), never on their
+author's posts count, and never enter feeds or grids.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.accounts.models import Account
+from shutter.graph import service as graph
+from shutter.notifications import service as notifications
+from shutter.posts.entities import mentioned_ids
+from shutter.posts.models import Post
+
+
+def addressed(post: Post, viewer_id: int | None, *, root_owner_id: int | None = None) -> bool:
+    """Whether the viewer is someone the post speaks to: replied to, mentioned, the thread's owner.
+
+    As on Mastodon, they see it even when its author is locked and they do not follow.
+    """
+    if viewer_id is None:
+        return False
+    return viewer_id in (post.in_reply_to_account_id, root_owner_id) or viewer_id in mentioned_ids(
+        post
+    )
+
+
+async def may_view(
+    session: AsyncSession,
+    *,
+    post: Post,
+    author: Account,
+    viewer_id: int | None,
+    root_owner_id: int | None = None,
+) -> bool:
+    # Being addressed never overrides a block between the viewer and the author.
+    if (
+        addressed(post, viewer_id, root_owner_id=root_owner_id)
+        and viewer_id is not None
+        and not await graph.is_blocked_either_way(session, a=viewer_id, b=author.id)
+    ):
+        return True
+    return await graph.can_view_posts(session, viewer_id=viewer_id, author=author)
+
+
+async def root_of(session: AsyncSession, post: Post) -> tuple[Post, Account] | None:
+    """The top post of a comment's thread with its author (None if it is gone)."""
+    row = (
+        await session.execute(
+            select(Post, Account)
+            .join(Account, Account.id == Post.account_id)
+            .where((Post.id == post.root_id) & Account.suspended_at.is_(None))
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass
+class ThreadRow:
+    id: int
+    account_id: int
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    entities: dict[str, Any]
+
+
+async def thread_rows(session: AsyncSession, *, root_id: int) -> list[ThreadRow]:
+    """Every comment under a top post (ids only and what notifications need)."""
+    rows = await session.execute(
+        select(
+            Post.id,
+            Post.account_id,
+            Post.in_reply_to_id,
+            Post.in_reply_to_account_id,
+            Post.entities,
+        )
+        .where(Post.root_id == root_id)
+        .order_by(Post.id)
+    )
+    return [ThreadRow(*row) for row in rows.all()]
+
+
+def subtree(rows: list[ThreadRow], top_id: int) -> list[ThreadRow]:
+    """The rows below `top_id` (its replies, their replies, …)."""
+    children: dict[int | None, list[ThreadRow]] = defaultdict(list)
+    for row in rows:
+        children[row.in_reply_to_id].append(row)
+    found: list[ThreadRow] = []
+    stack = [top_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child.id)
+    return found
+
+
+def comment_recipients(
+    *, parent_author_id: int | None, root_owner_id: int, mentioned: list[int]
+) -> list[int]:
+    """Whom a comment notifies (type mention): the replied-to, the post's owner, mentions."""
+    recipients = [r for r in (parent_author_id, root_owner_id) if r is not None]
+    return list(dict.fromkeys(recipients + mentioned))
+
+
+def withdraw_comment_notifications(
+    session: AsyncSession, *, rows: list[ThreadRow], root_owner_id: int
+) -> None:
+    for row in rows:
+        for recipient in comment_recipients(
+            parent_author_id=row.in_reply_to_account_id,
+            root_owner_id=root_owner_id,
+            mentioned=[int(m["id"]) for m in (row.entities or {}).get("mentions", [])],
+        ):
+            notifications.withdraw(
+                session,
+                type=notifications.MENTION,
+                account_id=recipient,
+                from_account_id=row.account_id,
+                status_id=row.id,
+            )
+
+
+async def do_delete_comments(
+    session: AsyncSession, *, rows: list[ThreadRow], root_owner_id: int
+) -> None:
+    """Delete comments (likes, saves, tags and mentions go with them by cascade)."""
+    withdraw_comment_notifications(session, rows=rows, root_owner_id=root_owner_id)
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), 500):
+        await session.execute(delete(Post).where(Post.id.in_(ids[start : start + 500])))
