@@ -14,6 +14,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
+	@# Videos and animated GIFs are transcoded with ffmpeg (a system package).
+	command -v ffmpeg >/dev/null || { apt-get update && apt-get install -y ffmpeg; }
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
