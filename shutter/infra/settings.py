@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # --- feeds ---------------------------------------------------------------------------
     feed_max_entries: int = Field(800, ge=20, description="Entries kept per home feed.")
     fanout_batch_size: int = Field(500, ge=1, description="Followers per fan-out job batch.")
+    trends_window_days: int = Field(
+        7, ge=1, le=90, description="Explore ranks the public posts of this many recent days."
+    )
 
     cache_max_entries: int = Field(
         20_000, ge=0, description="Rendered posts kept in the in-process entity cache."

@@ -22,8 +22,6 @@ router = APIRouter()
 
 Viewer = Annotated[Account | None, Depends(optional_user("read:statuses"))]
 
-TRENDS_WINDOW_DAYS = 7
-
 
 def _as_list(value: list[str] | str | None) -> list[str]:
     if value is None:
@@ -91,7 +89,7 @@ async def trending_statuses(
 ) -> Response:
     rows = await trends.trending_rows(
         session,
-        window_days=TRENDS_WINDOW_DAYS,
+        window_days=ctx.settings.trends_window_days,
         offset=query.offset,
         limit=min(query.limit, MAX_LIMIT),
         viewer_id=viewer.id if viewer else None,
