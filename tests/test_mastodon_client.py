@@ -52,7 +52,10 @@ def test_mastodon_py_signs_up_posts_follows_and_reads_home(
         assert ana.me().username == "ana"
         assert ana.verify_minimum_version("4.0.0")
 
-        media = ana.media_post(str(DEFAULT_PHOTO), mime_type="image/jpeg", description="a field")
+        # v2 answers 202 and a job processes the photo; synchronous=True polls until ready.
+        media = ana.media_post(
+            str(DEFAULT_PHOTO), mime_type="image/jpeg", description="a field", synchronous=True
+        )
         assert media.type == "image" and media.url
         status = ana.status_post("Golden hour", media_ids=[media])
         assert status.media_attachments[0].description == "a field"
@@ -68,8 +71,10 @@ def test_mastodon_py_signs_up_posts_follows_and_reads_home(
         assert "edited" in edited.content
         assert len(ana.status_history(status)) == 2
 
+        photo = ana.media_post(str(DEFAULT_PHOTO), "image/jpeg", synchronous=True)
+        assert photo.url
         with pytest.raises(MastodonAPIError):
-            ana.status_post("x" * 256, media_ids=[ana.media_post(str(DEFAULT_PHOTO), "image/jpeg")])
+            ana.status_post("x" * 256, media_ids=[photo])
         ana.status_delete(status)
         with pytest.raises(MastodonNotFoundError):
             bob.status(status.id)
