@@ -372,3 +372,117 @@ async def test_grouped_pagination(client: httpx.AsyncClient, run_jobs: RunJobs) 
         "/api/v2/notifications?exclude_types[]=follow_request", headers=ana.headers
     )
     assert filtered.json() == {"accounts": [], "statuses": [], "notification_groups": []}
+
+
+# --- likes, comments and mentions (the posts service notifies) ---------------------------
+
+
+async def _like(client: httpx.AsyncClient, user: User, status_id: str, undo: bool = False) -> None:
+    action = "unfavourite" if undo else "favourite"
+    response = await client.post(f"/api/v1/statuses/{status_id}/{action}", headers=user.headers)
+    assert response.status_code == 200, response.text
+
+
+async def test_likes_group_and_unlike_withdraws(
+    client: httpx.AsyncClient, run_jobs: RunJobs
+) -> None:
+    from tests.support.api import post_photo
+
+    ana = await sign_up(client, "ana")
+    post = await post_photo(client, ana, "sunset")
+    fans = [await sign_up(client, f"fan{i}") for i in range(5)]
+    for fan in fans:
+        await _like(client, fan, post["id"])
+        await run_jobs()
+    await _like(client, ana, post["id"])  # your own like: no notification
+    await run_jobs()
+    items = await _notifications(client, ana)
+    assert [i["type"] for i in items] == ["favourite"] * 5
+    assert {i["status"]["id"] for i in items} == {post["id"]}
+    # "fan4 and 4 others liked your post": one group.
+    response = await client.get("/api/v2/notifications", headers=ana.headers)
+    body = response.json()
+    assert_entity("GroupedNotificationsResults", body)
+    [group] = body["notification_groups"]
+    assert group["type"] == "favourite"
+    assert group["notifications_count"] == 5
+    assert group["sample_account_ids"][0] == fans[4].id
+    assert group["status_id"] == post["id"]
+    assert [s["id"] for s in body["statuses"]] == [post["id"]]
+    await _like(client, fans[4], post["id"], undo=True)
+    await run_jobs()
+    items = await _notifications(client, ana)
+    assert [i["account"]["id"] for i in items] == [f.id for f in reversed(fans[:4])]
+
+
+async def test_reply_and_mention_notify_and_deleting_withdraws(
+    client: httpx.AsyncClient, run_jobs: RunJobs
+) -> None:
+    from tests.support.api import post_photo
+
+    ana, bo, cy = [await sign_up(client, n) for n in ("ana", "bo", "cy")]
+    post = await post_photo(client, ana, "lake")
+    response = await client.post(
+        "/api/v1/statuses",
+        headers=bo.headers,
+        json={"status": "lovely, @cy look", "in_reply_to_id": post["id"]},
+    )
+    assert response.status_code == 200, response.text
+    comment = response.json()
+    await run_jobs()
+    for user in (ana, cy):
+        [item] = await _notifications(client, user)
+        assert item["type"] == "mention"
+        assert item["status"]["id"] == comment["id"]
+        assert item["account"]["id"] == bo.id
+    # Mentions are never grouped.
+    response = await client.get("/api/v2/notifications", headers=ana.headers)
+    [group] = response.json()["notification_groups"]
+    assert group["group_key"].startswith("ungrouped-")
+    response = await client.delete(f"/api/v1/statuses/{comment['id']}", headers=bo.headers)
+    assert response.status_code == 200, response.text
+    await run_jobs()
+    assert await _notifications(client, ana) == []
+    assert await _notifications(client, cy) == []
+
+
+async def test_no_notifications_from_blocked_or_muted_accounts(
+    client: httpx.AsyncClient, run_jobs: RunJobs
+) -> None:
+    from tests.support.api import post_photo
+
+    ana, bo, cy = [await sign_up(client, n) for n in ("ana", "bo", "cy")]
+    post = await post_photo(client, ana, "hill")
+    await _like(client, bo, post["id"])  # before the mute: hidden once bo is muted
+    await run_jobs()
+    response = await client.post(f"/api/v1/accounts/{bo.id}/mute", headers=ana.headers)
+    assert response.status_code == 200, response.text
+    await follow(client, bo, ana)
+    await run_jobs()
+    assert await _notifications(client, ana) == []
+    await _like(client, cy, post["id"])
+    await run_jobs()
+    [item] = await _notifications(client, ana)
+    assert item["account"]["id"] == cy.id
+    response = await client.post(f"/api/v1/accounts/{cy.id}/block", headers=ana.headers)
+    assert response.status_code == 200, response.text
+    assert await _notifications(client, ana) == []
+    response = await client.get("/api/v1/notifications/unread_count", headers=ana.headers)
+    assert response.json() == {"count": 0}
+    response = await client.get(f"/api/v1/notifications/{item['id']}", headers=ana.headers)
+    assert response.status_code == 404
+
+
+async def test_unfollow_takes_the_follow_notification(
+    client: httpx.AsyncClient, ctx: AppContext, run_jobs: RunJobs
+) -> None:
+    ana, bo = await sign_up(client, "ana"), await sign_up(client, "bo")
+    await follow(client, bo, ana)
+    await run_jobs()
+    assert len(await _notifications(client, ana)) == 1
+    await client.post(f"/api/v1/accounts/{ana.id}/unfollow", headers=bo.headers)
+    await run_jobs()
+    assert await _count_rows(ctx) == 0
+    await follow(client, bo, ana)  # following again notifies again
+    await run_jobs()
+    assert len(await _notifications(client, ana)) == 1

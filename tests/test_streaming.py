@@ -186,6 +186,36 @@ async def test_sse_refuses_bad_tokens_and_tags(http: httpx.AsyncClient) -> None:
     assert response.json() == {"error": "No tag for stream provided"}
 
 
+async def test_new_post_reaches_followers_user_stream_and_hashtag_stream(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    from tests.support.api import post_photo
+
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    cy = await sign_up(http, _name("cy"))
+    await _follow(http, ana, bo)
+    tag = _name("tag")
+    async with (
+        websockets.connect(ws_url(server, f"?access_token={ana.token}&stream=user")) as feed,
+        websockets.connect(ws_url(server, f"?access_token={cy.token}")) as tagged,
+    ):
+        await tagged.send(json.dumps({"type": "subscribe", "stream": "hashtag", "tag": tag}))
+        await asyncio.sleep(0.2)
+        # bo's follow notification may still be on its way to ana; skip it.
+        post = await post_photo(http, bo, f"evening #{tag.upper()}")
+        message = await _message(feed, wait=2.0)
+        while message["event"] != "update":
+            message = await _message(feed, wait=2.0)
+        assert message["stream"] == ["user"]
+        status = json.loads(message["payload"])
+        assert_entity("Status", status)
+        assert status["id"] == post["id"]
+        message = await _message(tagged, wait=2.0)
+        assert message["stream"] == ["hashtag", tag]
+        assert message["event"] == "update"
+        assert json.loads(message["payload"])["id"] == post["id"]
+
+
 def _postgres_url() -> str:
     """A fresh PostgreSQL database for the two servers (skips when PostgreSQL is absent)."""
     import asyncpg

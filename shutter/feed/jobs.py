@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from shutter.feed import service
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
+from shutter.infra.events import hashtag_channel, user_channel
 from shutter.infra.jobs import enqueue, job
+from shutter.posts import render as post_render
 from shutter.posts import service as posts
 
 
@@ -32,6 +37,13 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
             session,
             account_ids=service.sample_for_trim(followers),
             cap=ctx.settings.feed_max_entries,
+        )
+        await _stream_update(
+            ctx,
+            session,
+            post_id=post_id,
+            account_ids=followers if after else [author_id, *followers],
+            first_batch=not after,
         )
         if len(followers) == batch:
             # The next batch is its own job: a crash redoes one batch, not the whole fan-out.
@@ -54,3 +66,27 @@ async def backfill(ctx: AppContext, payload: dict[str, Any]) -> None:
         await service.do_insert(
             session, post_ids_by_author={author_id: recent}, account_ids=[account_id]
         )
+
+
+async def _stream_update(
+    ctx: AppContext,
+    session: AsyncSession,
+    *,
+    post_id: int,
+    account_ids: list[int],
+    first_batch: bool,
+) -> None:
+    """Tell open `user` streams of these feeds (and, once, hashtag streams) about the post.
+
+    Rendered once for everyone: a new post has no likes or saves of any viewer yet.
+    """
+    items = await posts.hydrate(session, [post_id])
+    if not items:
+        return
+    [body] = await post_render.render_items(session, ctx, items, viewer=None)
+    event = {"event": "update", "payload": orjson.dumps(body).decode()}
+    for account_id in account_ids:
+        ctx.events.publish(session, user_channel(account_id), event)
+    if first_batch and body.get("visibility") == "public":
+        for tag in body.get("tags") or []:
+            ctx.events.publish(session, hashtag_channel(tag["name"]), event)
