@@ -32,6 +32,7 @@ from shutter.notifications import jobs as _notification_jobs  # noqa: F401
 from shutter.notifications.api import router as notifications_router
 from shutter.notifications.streaming import router as streaming_router
 from shutter.posts.api import router as posts_router
+from shutter.search.api import router as search_router
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_router,
         streaming_router,
         instance_router,
+        search_router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -14,9 +14,18 @@ from shutter.infra.migrate import MIGRATIONS, alembic_config
 target = MIGRATIONS / "versions" / "0001_initial_schema.py"
 target.unlink(missing_ok=True)
 workdir = Path(tempfile.mkdtemp())
-config = alembic_config()
-config.set_main_option("sqlalchemy.url", f"sqlite+aiosqlite:///{workdir}/gen.db")
-command.revision(config, message="initial schema", autogenerate=True, rev_id="0001")
+# Hand-written later revisions (0002: search indexes) name 0001 as their parent; they
+# step aside while 0001 is generated, so Alembic sees an empty history.
+later = [p for p in (MIGRATIONS / "versions").glob("0*.py") if p != target]
+for path in later:
+    shutil.move(path, workdir / path.name)
+try:
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", f"sqlite+aiosqlite:///{workdir}/gen.db")
+    command.revision(config, message="initial schema", autogenerate=True, rev_id="0001")
+finally:
+    for path in later:
+        shutil.move(workdir / path.name, path)
 text = target.read_text()
 text = text.replace("shutter.infra.db.UTCDateTime(timezone=True)", "sa.DateTime(timezone=True)")
 text = re.sub(r"Create Date: .*\n", "", text)

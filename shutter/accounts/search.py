@@ -1,0 +1,165 @@
+"""Account search: prefix and fuzzy matches on username and display name, ranked.
+
+Rank: an exact username (or display name) first, then prefix matches (of the username,
+the display name or any word of it), then fuzzy matches (trigram similarity ≥ 0.3,
+pg_trgm's default threshold); within a rank the more similar first, then by username.
+
+PostgreSQL finds and ranks in one query on GIN trigram indexes (migration 0002). SQLite
+finds candidates in an FTS5 trigram table (`accounts_search`, kept by triggers) and ranks
+them here with the same similarity pg_trgm computes, so both profiles answer alike.
+Queries shorter than three characters have no trigram: SQLite falls back to a prefix
+LIKE over the accounts table (a scan, acceptable at the embedded profile's size).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.accounts.models import Account
+
+SIMILARITY_THRESHOLD = 0.3
+# SQLite ranks in Python: at most this many trigram candidates are ranked per query.
+MAX_CANDIDATES = 1000
+MAX_QUERY_CHARS = 100
+_WORD = re.compile(r"[^\W_]+")
+
+
+def normalize_query(raw: str) -> str:
+    """`@Name@host` → `name`: accounts are local, so a domain part is dropped."""
+    return raw.strip().lstrip("@").split("@", 1)[0].strip().lower()[:MAX_QUERY_CHARS]
+
+
+def trigrams(value: str) -> set[str]:
+    """pg_trgm's trigrams: per alphanumeric word, lower-cased, padded '  w '."""
+    grams: set[str] = set()
+    for word in _WORD.findall(value.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity(): shared trigrams over all trigrams of both."""
+    ta, tb = trigrams(a), trigrams(b)
+    if not ta or not tb:
+        return 0.0
+    return len(ta & tb) / len(ta | tb)
+
+
+def _tier(account: Account, q: str) -> int:
+    display = account.display_name.lower()
+    if q in (account.username_lower, display):
+        return 0
+    if account.username_lower.startswith(q) or any(
+        word.startswith(q) for word in [display, *display.split()]
+    ):
+        return 1
+    return 2
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _restrict(
+    query: Select[Account], exclude_ids: set[int] | frozenset[int], only_ids: set[int] | None
+) -> Select[Account]:
+    query = query.where(Account.suspended_at.is_(None))
+    if exclude_ids:
+        query = query.where(Account.id.not_in(exclude_ids))
+    if only_ids is not None:
+        query = query.where(Account.id.in_(only_ids))
+    return query
+
+
+async def search_accounts(
+    session: AsyncSession,
+    *,
+    q: str,
+    limit: int,
+    offset: int,
+    exclude_ids: set[int] | frozenset[int] = frozenset(),
+    only_ids: set[int] | None = None,
+) -> list[Account]:
+    """Active accounts matching `q` (already normalized), best first, one page of them."""
+    if not q or (only_ids is not None and not only_ids):
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return await _search_postgres(session, q, limit, offset, exclude_ids, only_ids)
+    return await _search_sqlite(session, q, limit, offset, exclude_ids, only_ids)
+
+
+async def _search_postgres(
+    session: AsyncSession,
+    q: str,
+    limit: int,
+    offset: int,
+    exclude_ids: set[int] | frozenset[int],
+    only_ids: set[int] | None,
+) -> list[Account]:
+    prefix, word_prefix = f"{_escape_like(q)}%", f"% {_escape_like(q)}%"
+    is_prefix: ColumnElement[bool] = or_(
+        Account.username_lower.like(prefix, escape="\\"),
+        Account.display_name.ilike(prefix, escape="\\"),
+        Account.display_name.ilike(word_prefix, escape="\\"),
+    )
+    # `%` is pg_trgm's similarity operator (threshold 0.3): it, LIKE and ILIKE all use the
+    # GIN trigram indexes, so the candidates come from a bitmap OR of index scans.
+    is_similar = or_(Account.username_lower.op("%")(q), Account.display_name.op("%")(q))
+    score = func.greatest(
+        func.similarity(Account.username_lower, q), func.similarity(Account.display_name, q)
+    )
+    tier = case(
+        (or_(Account.username_lower == q, func.lower(Account.display_name) == q), 0),
+        (is_prefix, 1),
+        else_=2,
+    )
+    query = _restrict(select(Account).where(or_(is_prefix, is_similar)), exclude_ids, only_ids)
+    query = query.order_by(tier, score.desc(), Account.username_lower).limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+def _fts_expression(q: str) -> str:
+    """An FTS5 query OR-ing the trigrams of `q` (each quoted), so near misses match too."""
+    grams = dict.fromkeys(q[i : i + 3] for i in range(len(q) - 2))
+    return " OR ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+
+
+async def _search_sqlite(
+    session: AsyncSession,
+    q: str,
+    limit: int,
+    offset: int,
+    exclude_ids: set[int] | frozenset[int],
+    only_ids: set[int] | None,
+) -> list[Account]:
+    if len(q) >= 3:
+        rows = await session.execute(
+            text(
+                "SELECT rowid FROM accounts_search WHERE accounts_search MATCH :expr "
+                "ORDER BY rank LIMIT :cap"
+            ),
+            {"expr": _fts_expression(q), "cap": MAX_CANDIDATES},
+        )
+        candidates = select(Account).where(Account.id.in_([row[0] for row in rows.all()]))
+    else:
+        prefix = f"{_escape_like(q)}%"
+        candidates = select(Account).where(
+            or_(
+                Account.username_lower.like(prefix, escape="\\"),
+                func.lower(Account.display_name).like(prefix, escape="\\"),
+                func.lower(Account.display_name).like(f"% {prefix}", escape="\\"),
+            )
+        )
+    found = list(await session.scalars(_restrict(candidates, exclude_ids, only_ids)))
+    ranked = []
+    for account in found:
+        tier = _tier(account, q)
+        score = max(similarity(account.username_lower, q), similarity(account.display_name, q))
+        if tier < 2 or score >= SIMILARITY_THRESHOLD:
+            ranked.append((tier, -score, account.username_lower, account))
+    ranked.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in ranked[offset : offset + limit]]

@@ -1,0 +1,56 @@
+"""Search routes: GET /api/v2/search and GET /api/v1/accounts/search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from shutter.accounts.models import Account
+from shutter.accounts.schemas import account_json
+from shutter.auth.deps import optional_user, user
+from shutter.infra.deps import Ctx, ReadSession
+from shutter.infra.http import json_response
+from shutter.infra.params import params
+from shutter.search import service
+from shutter.search.schemas import AccountSearchParams, SearchParams, search_json
+
+router = APIRouter()
+
+
+@router.get("/api/v2/search")
+async def search(
+    ctx: Ctx,
+    session: ReadSession,
+    viewer: Annotated[Account | None, Depends(optional_user("read:search"))],
+    query: SearchParams = params(SearchParams),
+) -> Response:
+    found = await service.search(
+        session,
+        viewer_id=viewer.id if viewer else None,
+        q=query.q,
+        kind=query.type,
+        limit=query.limit,
+        offset=query.offset,
+        following=query.following,
+    )
+    return json_response(search_json(found.accounts, found.hashtags, ctx.settings))
+
+
+@router.get("/api/v1/accounts/search")
+async def search_accounts(
+    ctx: Ctx,
+    session: ReadSession,
+    me: Annotated[Account, Depends(user("read:accounts"))],
+    query: AccountSearchParams = params(AccountSearchParams),
+) -> Response:
+    found = await service.find_accounts(
+        session,
+        viewer_id=me.id,
+        q=query.q,
+        limit=query.limit,
+        offset=query.offset,
+        following=query.following,
+    )
+    return json_response([account_json(account, ctx.settings) for account in found])
