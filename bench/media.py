@@ -1,0 +1,148 @@
+"""Photo pipeline benchmark: libvips (Shutter's pipeline) against the same work in Pillow.
+
+    .venv/bin/python bench/media.py [--runs 8]
+
+Every photo goes through all variants: 1080 and 640 JPEG, 1080/640/320 WebP, a 150×150
+square thumbnail and a blurhash. Each case runs in its own subprocess with one thread
+(VIPS_CONCURRENCY=1), so the figure is photos per second per core, and peak memory is
+that process's maxrss (resource.getrusage), interpreter and libraries included.
+Inputs: a 12-megapixel JPEG and a 50-megapixel JPEG, made by upscaling a corpus photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "media-corpus"
+SOURCE = CORPUS / "good" / "jolla.jpg"
+SIZES = {"12 MP": (4000, 3000), "50 MP": (8160, 6120)}
+
+
+def make_inputs(folder: Path) -> dict[str, Path]:
+    import pyvips
+
+    made = {}
+    for label, (width, height) in SIZES.items():
+        image = pyvips.Image.new_from_file(str(SOURCE))
+        image = image.resize(width / image.width, vscale=height / image.height)
+        path = folder / f"{label.replace(' ', '')}.jpg"
+        image.jpegsave(str(path), Q=90)
+        made[label] = path
+    return made
+
+
+def run_vips(data: bytes) -> None:
+    from shutter.media import images
+
+    images.process_image(data, max_pixels=60_000_000)
+
+
+def run_pillow(data: bytes) -> None:
+    import blurhash
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.draft("RGB", (1080, 1080 * opened.height // opened.width))  # shrink-on-load
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    display = image.copy()
+    display.thumbnail((1080, 4320), Image.Resampling.LANCZOS)
+    small = display.copy()
+    small.thumbnail((640, 2560), Image.Resampling.LANCZOS)
+    outputs = []
+    for variant in (display, small):
+        buffer = io.BytesIO()
+        variant.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
+        outputs.append(buffer)
+    tiny = small.copy()
+    tiny.thumbnail((320, 1280), Image.Resampling.LANCZOS)
+    for variant in (display, small, tiny):
+        buffer = io.BytesIO()
+        variant.save(buffer, "WEBP", quality=82, method=2)
+    side = min(display.size)
+    left, top = (display.width - side) // 2, (display.height - side) // 2
+    thumb = display.crop((left, top, left + side, top + side)).resize(
+        (150, 150), Image.Resampling.LANCZOS
+    )
+    thumb.save(io.BytesIO(), "WEBP", quality=82, method=2)
+    hash_source = small.copy()
+    hash_source.thumbnail((32, 32))
+    pixels = list(hash_source.getdata())
+    width = hash_source.width
+    rows = [
+        [list(p) for p in pixels[y * width : (y + 1) * width]] for y in range(hash_source.height)
+    ]
+    blurhash.encode(rows, 4, 4)
+
+
+def child(engine: str, path: str, runs: int) -> None:
+    data = Path(path).read_bytes()
+    work = run_vips if engine == "libvips" else run_pillow
+    work(data)  # warm-up: imports, codec initialisation
+    started = time.perf_counter()
+    for _ in range(runs):
+        work(data)
+    elapsed = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"per_second": runs / elapsed, "peak_mb": peak_kib / 1024}))
+
+
+def measure(engine: str, path: Path, runs: int) -> dict[str, float]:
+    env = os.environ | {"VIPS_CONCURRENCY": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", engine, str(path), "--runs", str(runs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"))
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.runs)
+        return
+
+    from rich.console import Console
+    from rich.table import Table
+
+    with tempfile.TemporaryDirectory() as folder:
+        inputs = make_inputs(Path(folder))
+        table = Table(title="Photo pipeline, all variants, one thread per process")
+        for column in ("input", "engine", "photos/s per core", "peak RSS (MB)"):
+            table.add_column(column, justify="right" if column != "engine" else "left")
+        results: dict[tuple[str, str], dict[str, float]] = {}
+        for label, path in inputs.items():
+            runs = args.runs if label == "12 MP" else max(2, args.runs // 4)
+            for engine in ("libvips", "Pillow"):
+                result = measure(engine, path, runs)
+                results[(label, engine)] = result
+                table.add_row(
+                    label, engine, f"{result['per_second']:.2f}", f"{result['peak_mb']:.0f}"
+                )
+        console = Console()
+        console.print(table)
+        for label in inputs:
+            vips, pillow = results[(label, "libvips")], results[(label, "Pillow")]
+            console.print(
+                f"{label}: libvips {vips['per_second'] / pillow['per_second']:.2f}× Pillow's "
+                f"throughput, {vips['peak_mb']:.0f} MB vs {pillow['peak_mb']:.0f} MB peak"
+            )
+
+
+if __name__ == "__main__":
+    main()
