@@ -14,11 +14,14 @@ LIKE over the accounts table (a scan, acceptable at the embedded profile's size)
 from __future__ import annotations
 
 import re
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 SIMILARITY_THRESHOLD = 0.3
 # SQLite ranks in Python: at most this many trigram candidates are ranked per query.
@@ -49,13 +52,11 @@ def similarity(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb)
 
 
-def _tier(account: Account, q: str) -> int:
-    display = account.display_name.lower()
-    if q in (account.username_lower, display):
+def _tier(username: str, display_name: str, q: str) -> int:
+    display = display_name.lower()
+    if q in (username, display):
         return 0
-    if account.username_lower.startswith(q) or any(
-        word.startswith(q) for word in [display, *display.split()]
-    ):
+    if username.startswith(q) or any(word.startswith(q) for word in [display, *display.split()]):
         return 1
     return 2
 
@@ -64,9 +65,7 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _restrict(
-    query: Select[Account], exclude_ids: set[int] | frozenset[int], only_ids: set[int] | None
-) -> Select[Account]:
+def _restrict(query: S, exclude_ids: set[int] | frozenset[int], only_ids: set[int] | None) -> S:
     query = query.where(Account.suspended_at.is_(None))
     if exclude_ids:
         query = query.where(Account.id.not_in(exclude_ids))
@@ -119,6 +118,10 @@ async def _search_postgres(
     )
     query = _restrict(select(Account).where(or_(is_prefix, is_similar)), exclude_ids, only_ids)
     query = query.order_by(tier, score.desc(), Account.username_lower).limit(limit).offset(offset)
+    # The planner prices pg_trgm's operators as cheap and, on tables up to some 10^5 rows,
+    # prefers a sequential scan computing similarity on every row (measured: 200 ms at
+    # 50,000 accounts, against 15 ms through the indexes). This transaction only.
+    await session.execute(text("SET LOCAL enable_seqscan = off"))
     return list(await session.scalars(query))
 
 
@@ -136,6 +139,7 @@ async def _search_sqlite(
     exclude_ids: set[int] | frozenset[int],
     only_ids: set[int] | None,
 ) -> list[Account]:
+    names = select(Account.id, Account.username_lower, Account.display_name)
     if len(q) >= 3:
         rows = await session.execute(
             text(
@@ -144,22 +148,31 @@ async def _search_sqlite(
             ),
             {"expr": _fts_expression(q), "cap": MAX_CANDIDATES},
         )
-        candidates = select(Account).where(Account.id.in_([row[0] for row in rows.all()]))
+        candidates = names.where(Account.id.in_([row[0] for row in rows.all()]))
     else:
         prefix = f"{_escape_like(q)}%"
-        candidates = select(Account).where(
-            or_(
-                Account.username_lower.like(prefix, escape="\\"),
-                func.lower(Account.display_name).like(prefix, escape="\\"),
-                func.lower(Account.display_name).like(f"% {prefix}", escape="\\"),
+        username_prefix = Account.username_lower.like(prefix, escape="\\")
+        candidates = (
+            names.where(
+                or_(
+                    username_prefix,
+                    func.lower(Account.display_name).like(prefix, escape="\\"),
+                    func.lower(Account.display_name).like(f"% {prefix}", escape="\\"),
+                )
             )
+            # The most similar first (a short username starting with q), as the cap cuts.
+            .order_by(username_prefix.desc(), func.length(Account.username_lower))
+            .limit(MAX_CANDIDATES)
         )
-    found = list(await session.scalars(_restrict(candidates, exclude_ids, only_ids)))
+    found = (await session.execute(_restrict(candidates, exclude_ids, only_ids))).all()
     ranked = []
-    for account in found:
-        tier = _tier(account, q)
-        score = max(similarity(account.username_lower, q), similarity(account.display_name, q))
+    for account_id, username, display_name in found:
+        tier = _tier(username, display_name, q)
+        score = max(similarity(username, q), similarity(display_name, q))
         if tier < 2 or score >= SIMILARITY_THRESHOLD:
-            ranked.append((tier, -score, account.username_lower, account))
-    ranked.sort(key=lambda entry: entry[:3])
-    return [entry[3] for entry in ranked[offset : offset + limit]]
+            ranked.append((tier, -score, username, account_id))
+    ranked.sort()
+    page = [entry[3] for entry in ranked[offset : offset + limit]]
+    # Only the page's accounts are loaded whole.
+    loaded = {a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(page)))}
+    return [loaded[account_id] for account_id in page if account_id in loaded]

@@ -26,7 +26,7 @@ def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
         )
         .subquery()
         .select()
-    )  # type: ignore[return-value]
+    )
 
 
 def hidden_authors_query(*, viewer_id: int, include_mutes: bool) -> Select[tuple[int]]:
@@ -43,7 +43,7 @@ def hidden_authors_query(*, viewer_id: int, include_mutes: bool) -> Select[tuple
         parts.append(
             select(Mute.target_account_id).where((Mute.account_id == viewer_id) & mute_active())
         )
-    return union_all(*parts).subquery().select()  # type: ignore[return-value]
+    return union_all(*parts).subquery().select()
 
 
 async def is_blocked_either_way(session: AsyncSession, *, a: int, b: int) -> bool:
