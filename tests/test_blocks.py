@@ -331,3 +331,41 @@ async def test_remove_follower_ends_their_follow_and_feed(
     await _post(client, ana, f"/api/v1/accounts/{bo.id}/remove_from_followers")
     assert await _counts(client, ana) == (0, 0)
     assert (await follow(client, bo, ana))["following"] is True
+
+
+async def test_mute_hides_from_hashtags_explore_and_comments(
+    client: httpx.AsyncClient, run_jobs: RunJobs
+) -> None:
+    ana, bo, cy = [await sign_up(client, n) for n in ("ana", "bo", "cy")]
+    loud = await post_photo(client, bo, "#lake again")
+    calm = await post_photo(client, cy, "#lake calm")
+    reply = await client.post(
+        "/api/v1/statuses",
+        headers=bo.headers,
+        json={"status": "me too", "in_reply_to_id": calm["id"]},
+    )
+    assert reply.status_code == 200, reply.text
+    await run_jobs()
+
+    async def seen() -> dict[str, list[str]]:
+        tag = await client.get("/api/v1/timelines/tag/lake", headers=ana.headers)
+        trends = await client.get("/api/v1/trends/statuses", headers=ana.headers)
+        context = await client.get(f"/api/v1/statuses/{calm['id']}/context", headers=ana.headers)
+        return {
+            "tag": [s["id"] for s in tag.json()],
+            "trends": sorted(s["id"] for s in trends.json()),
+            "comments": [s["id"] for s in context.json()["descendants"]],
+        }
+
+    assert await seen() == {
+        "tag": [calm["id"], loud["id"]],
+        "trends": sorted([calm["id"], loud["id"]]),
+        "comments": [reply.json()["id"]],
+    }
+    await _post(client, ana, f"/api/v1/accounts/{bo.id}/mute")
+    assert await seen() == {"tag": [calm["id"]], "trends": [calm["id"]], "comments": []}
+    # Others are unaffected.
+    tag = await client.get("/api/v1/timelines/tag/lake", headers=cy.headers)
+    assert [s["id"] for s in tag.json()] == [calm["id"], loud["id"]]
+    await _post(client, ana, f"/api/v1/accounts/{bo.id}/unmute")
+    assert len((await seen())["comments"]) == 1

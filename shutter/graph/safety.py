@@ -1,6 +1,6 @@
 """Blocks, mutes and removing a follower: the graph's safety actions.
 
-Decision (docs/decisions/0005-blocks-and-mutes.md): a blocked account's *posts* are
+Decision (docs/decisions/0008-blocks-and-mutes.md): a blocked account's *posts* are
 invisible to the other side, so every action on them answers 404 like a post that does
 not exist; the *account* stays visible (as on Mastodon, whose relationship shows
 `blocked_by`), so refused account actions (follow) answer 403.
