@@ -29,20 +29,24 @@ def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
     )
 
 
-def hidden_authors_query(*, viewer_id: int, include_mutes: bool) -> Select[tuple[int]]:
+def hidden_authors_query(
+    *, viewer_id: int, include_mutes: bool, notification_mutes_only: bool = False
+) -> Select[tuple[int]]:
     """Accounts whose posts the viewer does not get, for `NOT IN` in a page's own query.
 
     Blocks both ways always; the viewer's active mutes too for feeds (home, hashtags,
-    trends), not for a profile the viewer opened or a post they saved.
+    trends), not for a profile the viewer opened or a post they saved. For notifications,
+    `notification_mutes_only` skips mutes made with `notifications=false`.
     """
     parts = [
         select(Block.target_account_id).where(Block.account_id == viewer_id),
         select(Block.account_id).where(Block.target_account_id == viewer_id),
     ]
     if include_mutes:
-        parts.append(
-            select(Mute.target_account_id).where((Mute.account_id == viewer_id) & mute_active())
-        )
+        muted = (Mute.account_id == viewer_id) & mute_active()
+        if notification_mutes_only:
+            muted = muted & Mute.hide_notifications
+        parts.append(select(Mute.target_account_id).where(muted))
     return union_all(*parts).subquery().select()
 
 
