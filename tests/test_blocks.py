@@ -369,3 +369,25 @@ async def test_mute_hides_from_hashtags_explore_and_comments(
     assert [s["id"] for s in tag.json()] == [calm["id"], loud["id"]]
     await _post(client, ana, f"/api/v1/accounts/{bo.id}/unmute")
     assert len((await seen())["comments"]) == 1
+
+
+async def test_follow_racing_a_block_never_survives_it(client: httpx.AsyncClient) -> None:
+    ana = await sign_up(client, "ana")
+    fans = [await sign_up(client, f"fan{i}") for i in range(8)]
+    # Each fan follows while ana blocks them; whichever commits first, no follow remains.
+    responses = await asyncio.gather(
+        *[
+            request
+            for fan in fans
+            for request in (
+                client.post(f"/api/v1/accounts/{ana.id}/follow", headers=fan.headers),
+                client.post(f"/api/v1/accounts/{fan.id}/block", headers=ana.headers),
+            )
+        ]
+    )
+    assert {r.status_code for r in responses} <= {200, 403}
+    assert await _counts(client, ana) == (0, 0)
+    for fan in fans:
+        relation = await _relationship(client, ana, fan)
+        assert (relation["blocking"], relation["followed_by"]) == (True, False)
+        assert await _counts(client, fan) == (0, 0)

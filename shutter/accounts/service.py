@@ -147,6 +147,22 @@ async def access_account(session: AsyncSession, account_id: int | str) -> Accoun
     return account
 
 
+async def lock_accounts(session: AsyncSession, account_ids: list[int]) -> None:
+    """Hold these accounts' rows (ascending id, so never a deadlock) until the commit.
+
+    Serialises actions whose checks read what the other writes, such as a follow (is
+    there a block?) and a block (delete the follows): otherwise, on PostgreSQL, each can
+    miss the other's uncommitted row and both commit. SQLite's single writer already
+    serialises them, and SQLAlchemy leaves FOR UPDATE out there.
+    """
+    await session.execute(
+        select(Account.id)
+        .where(Account.id.in_(sorted(set(account_ids))))
+        .order_by(Account.id)
+        .with_for_update()
+    )
+
+
 async def accounts_by_ids(session: AsyncSession, account_ids: set[int]) -> dict[int, Account]:
     if not account_ids:
         return {}

@@ -54,6 +54,8 @@ async def _sever(session: AsyncSession, *, a: int, b: int) -> None:
 async def do_block(session: AsyncSession, *, account_id: int, target_id: int) -> dict[str, Any]:
     """Block `target_id`: no follows either way, no posts in each other's feeds; idempotent."""
     target = await _target(session, account_id=account_id, target_id=target_id, verb="block")
+    # A follow racing this block either commits first (and is deleted below) or sees it.
+    await accounts.lock_accounts(session, [account_id, target])
     row = {
         "id": ids.next_id(shard_of(account_id)),
         "account_id": account_id,

@@ -272,6 +272,7 @@ async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) 
     """Follow `target_id`, or ask to if it is locked; idempotent; returns the Relationship."""
     target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
+    await accounts.lock_accounts(session, [follower_id, target.id])
     if await is_blocked_either_way(session, a=follower_id, b=target.id):
         # The account stays visible (as on Mastodon), so this is a refusal, not a 404.
         raise forbidden("You cannot follow this account")
