@@ -20,7 +20,18 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, delete, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,7 +124,7 @@ async def claim(ctx: AppContext, *, limit: int) -> list[ClaimedJob]:
             ((Job.status == QUEUED) & (Job.run_at <= now))
             | ((Job.status == RUNNING) & (Job.locked_until < now))
         )
-        .order_by(Job.run_at)
+        .order_by(Job.run_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -126,7 +137,8 @@ async def claim(ctx: AppContext, *, limit: int) -> list[ClaimedJob]:
             .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.run_at)
             .execution_options(synchronize_session=False)
         )
-        return [ClaimedJob(*row) for row in rows.all()]
+        # RETURNING has no order: run the batch oldest first.
+        return sorted((ClaimedJob(*row) for row in rows.all()), key=lambda j: (j.run_at, j.id))
 
 
 async def _finish(ctx: AppContext, claimed: ClaimedJob, error: str | None) -> str:
@@ -177,6 +189,44 @@ async def execute(ctx: AppContext, claimed: ClaimedJob) -> str:
     return outcome
 
 
+async def _renew_leases(ctx: AppContext, jobs: list[ClaimedJob]) -> None:
+    lease = utcnow() + timedelta(seconds=ctx.settings.job_lease_seconds)
+    mine = or_(*[(Job.id == job.id) & (Job.attempts == job.attempts) for job in jobs])
+    async with ctx.db.write() as session:
+        await session.execute(
+            update(Job)
+            .where(mine & (Job.status == RUNNING))
+            .values(locked_until=lease)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def execute_all(ctx: AppContext, claimed: list[ClaimedJob]) -> None:
+    """Run a claimed batch in order, renewing the leases of the jobs not finished yet.
+
+    Without renewal a long job (a video transcode), or the last jobs of a batch waiting
+    behind it, would outlive their lease and be claimed by a second worker.
+    """
+    pending = {job.id: job for job in claimed}
+
+    async def keep_leases() -> None:
+        interval = max(0.5, ctx.settings.job_lease_seconds / 3)
+        while pending:
+            await asyncio.sleep(interval)
+            try:
+                await _renew_leases(ctx, list(pending.values()))
+            except Exception:  # the lease may lapse; at-least-once handlers tolerate that
+                log.warning("job_lease_renewal_failed", exc_info=True)
+
+    renewer = asyncio.create_task(keep_leases())
+    try:
+        for job in claimed:
+            await execute(ctx, job)
+            del pending[job.id]
+    finally:
+        renewer.cancel()
+
+
 async def run_worker(ctx: AppContext, stop: asyncio.Event, *, batch: int = 10) -> None:
     """Claim and run jobs until `stop` is set; sleeps until woken or the poll interval."""
     # Imported here: periodic enqueues through this module.
@@ -198,8 +248,7 @@ async def run_worker(ctx: AppContext, stop: asyncio.Event, *, batch: int = 10) -
             except Exception:  # database briefly unreachable: keep polling
                 log.exception("job_claim_failed")
                 claimed = []
-            for item in claimed:
-                await execute(ctx, item)
+            await execute_all(ctx, claimed)
             if claimed:
                 continue
             wake.clear()
@@ -220,7 +269,6 @@ async def drain(ctx: AppContext, *, max_rounds: int = 1000) -> int:
         claimed = await claim(ctx, limit=50)
         if not claimed:
             break
-        for item in claimed:
-            await execute(ctx, item)
-            done += 1
+        await execute_all(ctx, claimed)
+        done += len(claimed)
     return done
