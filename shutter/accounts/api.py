@@ -9,11 +9,11 @@ from starlette.responses import Response
 
 from shutter.accounts import service
 from shutter.accounts.models import Account
+from shutter.accounts.render import render_account
 from shutter.accounts.schemas import (
     LookupParams,
     SignUpParams,
     UpdateCredentialsParams,
-    account_json,
     credential_account_json,
 )
 from shutter.auth import service as auth
@@ -88,7 +88,7 @@ async def lookup(
     request: Request, ctx: Ctx, session: ReadSession, query: LookupParams = params(LookupParams)
 ) -> Response:
     account = await service.lookup_account(session, query.acct)
-    return entity_response(request, account_json(account, ctx.settings))
+    return entity_response(request, await render_account(ctx, account))
 
 
 @router.get("/{account_id:int}")
@@ -96,4 +96,4 @@ async def get_account(
     request: Request, ctx: Ctx, session: ReadSession, account_id: int
 ) -> Response:
     account = await service.access_account(session, account_id)
-    return entity_response(request, account_json(account, ctx.settings))
+    return entity_response(request, await render_account(ctx, account))

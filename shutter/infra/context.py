@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shutter.infra.cache import LruCache
+from shutter.infra.cache import EntityCache, create_cache
 from shutter.infra.db import Database
 from shutter.infra.events import EventBus
 from shutter.infra.ratelimit import RateLimiter
@@ -17,7 +17,7 @@ class AppContext:
     settings: Settings
     db: Database
     storage: Storage
-    cache: LruCache
+    cache: EntityCache
     ratelimiter: RateLimiter
     events: EventBus
 
@@ -27,11 +27,12 @@ class AppContext:
             settings=settings,
             db=Database(settings),
             storage=create_storage(settings),
-            cache=LruCache(settings.cache_max_entries),
+            cache=create_cache(settings),
             ratelimiter=RateLimiter(settings),
             events=EventBus(settings),
         )
 
     async def close(self) -> None:
         await self.events.close()
+        await self.cache.close()
         await self.db.dispose()

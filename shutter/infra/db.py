@@ -60,6 +60,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def writing(session: AsyncSession) -> bool:
+    """Whether `session` is a write transaction (what it reads may yet be rolled back)."""
+    return bool(session.info.get("writing"))
+
+
 AfterCommit = Callable[[], None]
 
 
@@ -134,6 +139,7 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends without an exception."""
         async with self._write_sessions() as session, session.begin():
+            session.info["writing"] = True
             yield session
 
     async def dispose(self) -> None:

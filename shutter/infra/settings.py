@@ -95,7 +95,16 @@ class Settings(BaseSettings):
     )
 
     cache_max_entries: int = Field(
-        20_000, ge=0, description="Rendered posts kept in the in-process entity cache."
+        20_000,
+        ge=0,
+        description="Rendered posts and accounts kept in the in-process entity cache (in "
+        "front of Redis when SHUTTER_REDIS_URL is set).",
+    )
+    cache_ttl_seconds: int = Field(
+        86_400,
+        ge=1,
+        description="Lifetime of an entity in the Redis cache (entries are versioned, so "
+        "this only bounds memory; a changed entity gets a new key at once).",
     )
 
     # --- scaled profile ---------------------------------------------------------------------
@@ -107,6 +116,23 @@ class Settings(BaseSettings):
 
     redis_prefix: str = Field(
         "shutter", min_length=1, description="Prefix of every Redis key and channel."
+    )
+
+    # --- databases -----------------------------------------------------------------------
+    database_replica_urls: str = Field(
+        "",
+        description="Comma-separated postgresql+asyncpg:// URLs of read replicas. API reads "
+        "go to them in turn; a client that wrote reads from the primary for "
+        "SHUTTER_REPLICA_STICKY_SECONDS; jobs always use the primary.",
+    )
+    replica_sticky_seconds: float = Field(
+        5,
+        ge=0,
+        description="After a client's write, how long its reads stay on the primary (longer "
+        "than the replicas' usual lag).",
+    )
+    database_retry_after_seconds: int = Field(
+        5, ge=1, description="Retry-After of the 503 answered while the database is unreachable."
     )
 
     # --- rate limits (per account, or per client IP when anonymous) ----------------------
@@ -215,6 +241,14 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replicas_are_postgres(cls, value: str) -> str:
+        for url in (u.strip() for u in value.split(",") if u.strip()):
+            if not url.startswith("postgresql+asyncpg://"):
+                raise ValueError("replicas must be postgresql+asyncpg://user@host/db URLs")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -248,6 +282,18 @@ class Settings(BaseSettings):
                 "SHUTTER_STORAGE=s3 to store media in the bucket, or unset the bucket"
             )
         return self
+
+    @model_validator(mode="after")
+    def _replicas_need_postgres(self) -> Settings:
+        if self.replica_urls and not self.is_postgres:
+            raise ValueError(
+                "SHUTTER_DATABASE_REPLICA_URLS needs a PostgreSQL SHUTTER_DATABASE_URL"
+            )
+        return self
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return [u.strip() for u in self.database_replica_urls.split(",") if u.strip()]
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
-from shutter.accounts.schemas import account_json
+from shutter.accounts.render import render_accounts
 from shutter.infra.context import AppContext
 from shutter.infra.formats import iso
 from shutter.notifications.grouping import Group
@@ -28,7 +28,8 @@ async def _load(
 ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """Rendered accounts and statuses by id: one query for the accounts, one batch of posts."""
     found = await accounts.accounts_by_ids(session, account_ids)
-    people = {i: account_json(a, ctx.settings) for i, a in found.items() if a.suspended_at is None}
+    shown = [a for a in found.values() if a.suspended_at is None]
+    people = {a.id: body for a, body in zip(shown, await render_accounts(ctx, shown), strict=True)}
     items = await posts.hydrate(session, list(dict.fromkeys(status_ids)))
     rendered = await post_render.render_items(session, ctx, items, viewer=viewer)
     statuses = {item.post.id: body for item, body in zip(items, rendered, strict=True)}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from shutter.accounts.models import Account
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
+from shutter.infra.db import writing
 from shutter.infra.pagination import PageParams, paginate
 from shutter.posts.likes import viewer_flags
 from shutter.posts.models import Post
@@ -159,7 +160,7 @@ async def render_page(
 ) -> list[dict[str, Any]]:
     """Statuses for page rows, in row order, patched for `viewer`."""
     keys = {row.post_id: row.key for row in rows}
-    cached = ctx.cache.get_many(keys.values())
+    cached = await ctx.cache.get_many(keys.values())
     missing = [post_id for post_id, key in keys.items() if key not in cached]
     if missing:
         fresh = {}
@@ -168,7 +169,8 @@ async def render_page(
             key = _key(item.post.id, item.post.version, item.author.updated_at)
             fresh[key] = body
             keys[item.post.id] = key  # hydrated content wins over a racing edit
-        ctx.cache.set_many(fresh)
+        if not writing(session):
+            await ctx.cache.set_many(fresh)
         cached |= fresh
     shown = [row for row in rows if keys[row.post_id] in cached]
     liked, saved = await viewer_flags(
@@ -198,8 +200,13 @@ async def render_status(
     liked, saved = await viewer_flags(
         session, viewer_id=viewer.id if viewer else None, post_ids=[item.post.id]
     )
+    body = (
+        status_json(item, ctx.settings, with_source=True)
+        if with_source
+        else (await cached_statuses(session, ctx, [item]))[0]
+    )
     return patch_status(
-        status_json(item, ctx.settings, with_source=with_source),
+        body,
         favourites_count=item.post.favourites_count,
         replies_count=item.post.replies_count,
         favourited=item.post.id in liked,
@@ -214,13 +221,34 @@ async def render_items(
     liked, saved = await viewer_flags(
         session, viewer_id=viewer.id if viewer else None, post_ids=[i.post.id for i in items]
     )
+    bodies = await cached_statuses(session, ctx, items)
     return [
         patch_status(
-            status_json(item, ctx.settings),
+            body,
             favourites_count=item.post.favourites_count,
             replies_count=item.post.replies_count,
             favourited=item.post.id in liked,
             bookmarked=item.post.id in saved,
         )
-        for item in items
+        for item, body in zip(items, bodies, strict=True)
     ]
+
+
+async def cached_statuses(
+    session: AsyncSession, ctx: AppContext, items: list[HydratedPost]
+) -> list[dict[str, Any]]:
+    """Unpatched Status JSON of hydrated posts from the cache, rendering (and storing) misses.
+
+    Nothing rendered inside a write transaction is stored: it could be rolled back, and
+    its version key then reused by a later change with other content.
+    """
+    keys = [_key(i.post.id, i.post.version, i.author.updated_at) for i in items]
+    found = await ctx.cache.get_many(keys)
+    fresh = {
+        key: status_json(item, ctx.settings)
+        for key, item in zip(keys, items, strict=True)
+        if key not in found
+    }
+    if fresh and not writing(session):
+        await ctx.cache.set_many(fresh)
+    return [found.get(key) or fresh[key] for key in keys]

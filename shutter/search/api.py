@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from shutter.accounts.models import Account
-from shutter.accounts.schemas import account_json
+from shutter.accounts.render import render_accounts
 from shutter.auth.deps import optional_user, user
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.http import json_response
@@ -53,4 +53,4 @@ async def search_accounts(
         offset=query.offset,
         following=query.following,
     )
-    return json_response([account_json(account, ctx.settings) for account in found])
+    return json_response(await render_accounts(ctx, found))
