@@ -473,6 +473,24 @@ async def test_no_notifications_from_blocked_or_muted_accounts(
     assert response.status_code == 404
 
 
+async def test_a_mute_without_notifications_keeps_notifying(
+    client: httpx.AsyncClient, run_jobs: RunJobs
+) -> None:
+    from tests.support.api import post_photo
+
+    ana, bo = await sign_up(client, "ana"), await sign_up(client, "bo")
+    post = await post_photo(client, ana, "hill")
+    response = await client.post(
+        f"/api/v1/accounts/{bo.id}/mute", headers=ana.headers, json={"notifications": False}
+    )
+    assert response.json()["muting"] is True
+    assert response.json()["muting_notifications"] is False
+    await _like(client, bo, post["id"])
+    await run_jobs()
+    [item] = await _notifications(client, ana)
+    assert item["type"] == "favourite" and item["account"]["id"] == bo.id
+
+
 async def test_unfollow_takes_the_follow_notification(
     client: httpx.AsyncClient, ctx: AppContext, run_jobs: RunJobs
 ) -> None:

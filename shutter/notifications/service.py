@@ -80,15 +80,11 @@ def withdraw(
 
 
 async def is_unwanted(session: AsyncSession, *, account_id: int, from_account_id: int) -> bool:
-    """True if either blocks the other or the recipient mutes the sender."""
-    # The graph service owns blocks and mutes; these checks apply as soon as it has them.
-    blocked = getattr(graph, "is_blocked_either_way", None)
-    if blocked is not None and await blocked(session, a=account_id, b=from_account_id):
+    """True if either blocks the other or the recipient mutes the sender's notifications."""
+    if await graph.is_blocked_either_way(session, a=account_id, b=from_account_id):
         return True
-    # A mute hides notifications unless it was made with notifications=false.
-    muting = getattr(graph, "is_muting_notifications", None) or getattr(graph, "is_muting", None)
-    return muting is not None and bool(
-        await muting(session, account_id=account_id, target_id=from_account_id)
+    return await graph.is_muting_notifications(
+        session, account_id=account_id, target_id=from_account_id
     )
 
 
@@ -214,12 +210,12 @@ class Filters:
 def visible_query(*, account_id: int, filters: Filters | None = None) -> Select[Any]:
     """The recipient's notifications that may be shown, as a query to extend."""
     query = select(Notification).where(Notification.account_id == account_id)
-    # Blocks (either way) and mutes made after a notification hide it too.
-    hidden = getattr(graph, "hidden_authors_query", None)
-    if hidden is not None:
-        query = query.where(
-            Notification.from_account_id.not_in(hidden(viewer_id=account_id, include_mutes=True))
-        )
+    # Blocks (either way) and mutes made after a notification hide it too; a mute made
+    # with notifications=false keeps notifying.
+    hidden = graph.hidden_authors_query(
+        viewer_id=account_id, include_mutes=True, notification_mutes_only=True
+    )
+    query = query.where(Notification.from_account_id.not_in(hidden))
     if filters is None:
         return query
     if filters.types:
