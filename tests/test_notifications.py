@@ -504,3 +504,18 @@ async def test_unfollow_takes_the_follow_notification(
     await follow(client, bo, ana)  # following again notifies again
     await run_jobs()
     assert len(await _notifications(client, ana)) == 1
+
+
+async def test_streams_drop_events_of_hidden_authors(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    from shutter.notifications.streaming import HiddenAuthors
+
+    ana, bo, cy = [await sign_up(client, n) for n in ("ana", "bo", "cy")]
+    await client.post(f"/api/v1/accounts/{bo.id}/mute", headers=ana.headers)
+    await client.post(f"/api/v1/accounts/{ana.id}/block", headers=cy.headers)
+    hidden = HiddenAuthors(ctx, int(ana.id))
+    assert await hidden.hides({"event": "update", "payload": "{}", "author_id": int(bo.id)})
+    assert await hidden.hides({"event": "update", "payload": "{}", "author_id": int(cy.id)})
+    assert not await hidden.hides({"event": "update", "payload": "{}", "author_id": int(ana.id)})
+    assert not await hidden.hides({"event": "notification", "payload": "{}"})

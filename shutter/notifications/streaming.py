@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from shutter.accounts.models import Account
 from shutter.auth import service as auth
 from shutter.auth.deps import user
 from shutter.auth.scopes import covers
+from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.deps import Ctx
 from shutter.infra.errors import ApiError
@@ -52,6 +54,34 @@ class Stream:
 
 class StreamError(Exception):
     pass
+
+
+class HiddenAuthors:
+    """The accounts a viewer blocked, muted or is blocked by, reloaded every half minute.
+
+    Events name their author (`author_id`, never sent to clients); a stream drops the
+    events of hidden authors, as feeds do. Loaded lazily, so a stream that only carries
+    notifications (already filtered when created) costs no query.
+    """
+
+    MAX_AGE_SECONDS = 30.0
+
+    def __init__(self, ctx: AppContext, viewer_id: int) -> None:
+        self.ctx = ctx
+        self.viewer_id = viewer_id
+        self._ids: set[int] = set()
+        self._loaded_at = float("-inf")
+
+    async def hides(self, event: Event) -> bool:
+        author_id = event.get("author_id")
+        if author_id is None:
+            return False
+        now = time.monotonic()
+        if now - self._loaded_at > self.MAX_AGE_SECONDS:
+            async with self.ctx.db.read() as session:
+                self._ids = await graph.hidden_account_ids(session, viewer_id=self.viewer_id)
+            self._loaded_at = now
+        return author_id in self._ids
 
 
 def resolve_stream(name: object, *, account: Account, tag: object = None) -> Stream:
@@ -115,6 +145,7 @@ class Connection:
         self.subscription = subscription
         self.streams: dict[tuple[str, ...], Stream] = {}
         self.send_lock = asyncio.Lock()
+        self.hidden = HiddenAuthors(websocket.app.state.ctx, account.id)
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self.send_lock:
@@ -160,6 +191,8 @@ class Connection:
     async def forward(self) -> None:
         while True:
             channel, event = await self.subscription.get()
+            if await self.hidden.hides(event):
+                continue
             for stream in list(self.streams.values()):
                 if stream.channel == channel and (out := stream.message(event)):
                     await self.send(out)
@@ -207,7 +240,9 @@ async def websocket_stream(websocket: WebSocket) -> None:
 Reader = Annotated[Account, Depends(user(READ_SCOPES))]
 
 
-async def _events(subscription: Subscription, stream: Stream) -> AsyncIterator[bytes]:
+async def _events(
+    subscription: Subscription, stream: Stream, hidden: HiddenAuthors
+) -> AsyncIterator[bytes]:
     try:
         yield b":)\n\n"  # at once, so clients and proxies see the stream is open
         while True:
@@ -216,17 +251,19 @@ async def _events(subscription: Subscription, stream: Stream) -> AsyncIterator[b
             except TimeoutError:
                 yield b":thump\n\n"
                 continue
+            if await hidden.hides(event):
+                continue
             if channel == stream.channel and (out := stream.message(event)):
                 yield f"event: {out['event']}\ndata: {out['payload']}\n\n".encode()
     finally:
         await subscription.close()
 
 
-async def _sse(ctx: AppContext, stream: Stream) -> Response:
+async def _sse(ctx: AppContext, stream: Stream, viewer: Account) -> Response:
     # Subscribed before the response starts, so nothing published from now on is missed.
     subscription = await ctx.events.subscribe([stream.channel])
     return StreamingResponse(
-        _events(subscription, stream),
+        _events(subscription, stream, HiddenAuthors(ctx, viewer.id)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -239,12 +276,12 @@ async def health() -> Response:
 
 @router.get("/api/v1/streaming/user")
 async def sse_user(ctx: Ctx, me: Reader) -> Response:
-    return await _sse(ctx, resolve_stream("user", account=me))
+    return await _sse(ctx, resolve_stream("user", account=me), me)
 
 
 @router.get("/api/v1/streaming/user/notification")
 async def sse_notifications(ctx: Ctx, me: Reader) -> Response:
-    return await _sse(ctx, resolve_stream("user:notification", account=me))
+    return await _sse(ctx, resolve_stream("user:notification", account=me), me)
 
 
 @router.get("/api/v1/streaming/hashtag")
@@ -253,4 +290,4 @@ async def sse_hashtag(ctx: Ctx, me: Reader, tag: str = "") -> Response:
         stream = resolve_stream("hashtag", account=me, tag=tag)
     except StreamError as exc:
         raise ApiError(400, str(exc)) from None
-    return await _sse(ctx, stream)
+    return await _sse(ctx, stream, me)
