@@ -84,7 +84,12 @@ async def _stream_update(
     if not items:
         return
     [body] = await post_render.render_items(session, ctx, items, viewer=None)
-    event = {"event": "update", "payload": orjson.dumps(body).decode()}
+    # author_id stays on the server: streams drop the event for viewers hiding the author.
+    event = {
+        "event": "update",
+        "payload": orjson.dumps(body).decode(),
+        "author_id": items[0].author.id,
+    }
     for account_id in account_ids:
         ctx.events.publish(session, user_channel(account_id), event)
     if first_batch and body.get("visibility") == "public":
