@@ -19,7 +19,7 @@ def json_response(
     )
 
 
-def entity_response(request: Request, content: Any) -> Response:
+def entity_response(request: Request, content: Any, *, status: int = 200) -> Response:
     """An entity read with an ETag; 304 when the client already holds this version.
 
     The tag is a digest of the body the viewer would get, so it changes with anything
@@ -31,7 +31,7 @@ def entity_response(request: Request, content: Any) -> Response:
     matches = request.headers.get("if-none-match", "")
     if etag in (tag.strip() for tag in matches.split(",")):
         return Response(status_code=304, headers=headers)
-    return Response(body, headers=headers, media_type="application/json")
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 def bearer_token(authorization: str | None, query: Mapping[str, str]) -> str | None:

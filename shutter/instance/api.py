@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from shutter import __version__
 from shutter.infra.deps import Ctx
-from shutter.infra.http import json_response
+from shutter.infra.http import entity_response
 from shutter.infra.settings import Settings
 from shutter.media.service import SUPPORTED_MIME_TYPES
 
@@ -48,10 +48,11 @@ def _media(settings: Settings) -> dict[str, Any]:
 
 
 @router.get("/api/v1/instance")
-async def instance_v1(ctx: Ctx) -> Response:
+async def instance_v1(request: Request, ctx: Ctx) -> Response:
     s = ctx.settings
     host = _host(s)
-    return json_response(
+    return entity_response(
+        request,
         {
             "uri": host,
             "title": s.instance_title,
@@ -79,14 +80,15 @@ async def instance_v1(ctx: Ctx) -> Response:
             },
             "contact_account": None,
             "rules": [],
-        }
+        },
     )
 
 
 @router.get("/api/v2/instance")
-async def instance_v2(ctx: Ctx) -> Response:
+async def instance_v2(request: Request, ctx: Ctx) -> Response:
     s = ctx.settings
-    return json_response(
+    return entity_response(
+        request,
         {
             "domain": _host(s),
             "title": s.instance_title,
@@ -121,5 +123,5 @@ async def instance_v2(ctx: Ctx) -> Response:
             },
             "contact": {"email": s.contact_email, "account": None},
             "rules": [],
-        }
+        },
     )

@@ -6,14 +6,14 @@ import re
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from shutter.accounts.models import Account
 from shutter.auth.deps import user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError, not_found
-from shutter.infra.http import json_response
+from shutter.infra.http import entity_response, json_response
 from shutter.infra.params import params
 from shutter.infra.storage import IMMUTABLE, LocalStorage, content_type_of, is_public
 from shutter.media import service
@@ -76,13 +76,15 @@ def _status_of(media: Media) -> int:
 
 
 @router.get("/api/v1/media/{media_id:int}")
-async def get_media(ctx: Ctx, session: ReadSession, me: Uploader, media_id: int) -> Response:
+async def get_media(
+    request: Request, ctx: Ctx, session: ReadSession, me: Uploader, media_id: int
+) -> Response:
     """200 when ready, 206 while processing, 422 with the reason when processing failed."""
     media = await service.access_own_media(session, account_id=me.id, media_id=media_id)
     if media.status == service.FAILED:
         raise ApiError(422, f"Processing failed: {media.error or 'unknown error'}")
     status = 200 if media.status == service.READY else 206
-    return json_response(media_json(media, ctx.settings), status=status)
+    return entity_response(request, media_json(media, ctx.settings), status=status)
 
 
 @router.put("/api/v1/media/{media_id:int}")

@@ -14,7 +14,7 @@ from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.auth.deps import OptionalCaller, optional_user, user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
-from shutter.infra.http import json_response
+from shutter.infra.http import entity_response, json_response
 from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import params
 from shutter.posts import service
@@ -63,9 +63,11 @@ async def create_status(
 
 
 @router.get("/api/v1/statuses/{status_id:int}")
-async def get_status(ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int) -> Response:
+async def get_status(
+    request: Request, ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
+) -> Response:
     item = await service.access_post(session, status_id, viewer=viewer)
-    return json_response(await render_status(session, ctx, item, viewer=viewer))
+    return entity_response(request, await render_status(session, ctx, item, viewer=viewer))
 
 
 def _descriptions(body: EditPostParams) -> dict[int, str]:

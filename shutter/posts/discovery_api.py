@@ -11,7 +11,7 @@ from starlette.responses import Response
 from shutter.accounts.models import Account
 from shutter.auth.deps import optional_user
 from shutter.infra.deps import Ctx, ReadSession
-from shutter.infra.http import json_response
+from shutter.infra.http import entity_response, json_response
 from shutter.infra.pagination import MAX_LIMIT, PageParams, link_header
 from shutter.infra.params import QueryParams, params
 from shutter.posts import tags, trends
@@ -70,9 +70,11 @@ async def tag_timeline(
 
 
 @router.get("/api/v1/tags/{name}")
-async def get_tag(ctx: Ctx, session: ReadSession, viewer: Viewer, name: str) -> Response:
+async def get_tag(
+    request: Request, ctx: Ctx, session: ReadSession, viewer: Viewer, name: str
+) -> Response:
     tag = await tags.access_tag(session, name=name)
-    return json_response(tags.tag_json(tag, ctx.settings))
+    return entity_response(request, tags.tag_json(tag, ctx.settings))
 
 
 class TrendsParams(QueryParams):

@@ -1,0 +1,91 @@
+"""An extra app instance with settings of its own (cache backend, replicas, Redis prefix),
+in-process on the test database, and a Redis key prefix that is cleaned after the test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from shutter.app import create_app
+from shutter.infra.context import AppContext
+from tests.conftest import BASE_URL
+from tests.conftest import test_settings as settings_for_tests
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# Nothing listens on port 1: a Redis that is down.
+DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+class Instance:
+    """One more API process: `async with Instance(...) as api` gives its client."""
+
+    def __init__(
+        self,
+        database_url: str,
+        var_dir: Path,
+        *,
+        client_ip: str = "127.0.0.1",
+        **overrides: Any,
+    ) -> None:
+        self.app: FastAPI = create_app(settings_for_tests(var_dir, database_url, **overrides))
+        self._client_ip = client_ip
+
+    @property
+    def ctx(self) -> AppContext:
+        ctx: AppContext = self.app.state.ctx
+        return ctx
+
+    def client(self, client_ip: str | None = None) -> httpx.AsyncClient:
+        """Another client of this instance, from `client_ip`."""
+        transport = httpx.ASGITransport(app=self.app, client=(client_ip or self._client_ip, 4321))
+        return httpx.AsyncClient(transport=transport, base_url=BASE_URL)
+
+    async def __aenter__(self) -> httpx.AsyncClient:
+        self._lifespan = self.app.router.lifespan_context(self.app)
+        await self._lifespan.__aenter__()
+        self._client = self.client()
+        return self._client
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.aclose()
+        await self._lifespan.__aexit__(None, None, None)
+
+
+async def _redis_or_skip() -> Any:
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except OSError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    return client
+
+
+@asynccontextmanager
+async def fresh_redis_prefix() -> AsyncIterator[str]:
+    """A new key prefix; its keys (and only those) are deleted at the end."""
+    prefix = f"shutter-test-{uuid.uuid4().hex[:8]}"
+    client = await _redis_or_skip()
+    try:
+        yield prefix
+    finally:
+        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    async with fresh_redis_prefix() as prefix:
+        yield prefix
