@@ -392,8 +392,6 @@ async def test_truncated_images_fail_in_processing_and_leave_nothing(
 @pytest.mark.parametrize(
     ("path", "kind"),
     [
-        (GOOD / "iphone_13_pro_max.HEIC", "HEIC"),
-        (METADATA / "IMG_5195.HEIC", "HEIC"),
         (GOOD / "BSG1.tiff", "TIFF"),
         (VIDEO / "fixture.3gp", "3GP"),
         (VIDEO / "fixture.mkv", "Matroska"),

@@ -2,7 +2,8 @@
 
 Pure functions (no storage, no database, no event loop): the request calls
 `check_image` (header only), the processing job calls `process_image`. Every refusal is a
-`MediaRejected` whose message is fit to show the client.
+`MediaRejected` whose message is fit to show the client. HEIC pixels come from libheif
+(media/heic.py), then take the same path as every other photo.
 
 Variants (docs/decisions/0005-media-variants.md): `original` (≤ 1080 wide) and `small`
 (≤ 640 wide) in JPEG, which every client decodes (WebP when the image has transparency),
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import blurhash
 import pyvips
 
+from shutter.media import heic
 from shutter.media.gif import parse_gif
 from shutter.media.sniff import MediaRejected, Sniffed, sniff
 
@@ -82,17 +84,23 @@ def check_image(data: bytes, sniffed: Sniffed, *, max_pixels: int) -> tuple[int,
     if sniffed.format == "gif":
         info = parse_gif(data, max_pixels=max_pixels)
         return info.width, info.height
-    try:
-        header = _HEADER_LOADERS[sniffed.format](data, access="sequential", fail_on="error")
-    except pyvips.Error:
-        raise MediaRejected("The image is corrupt: its header could not be read") from None
-    width, height = header.width, header.height
+    if sniffed.format == "heic":
+        # Already upright: libheif applies irot/imir, and the EXIF orientation is ignored.
+        width, height = heic.header_size(data)
+        orientation = 1
+    else:
+        try:
+            header = _HEADER_LOADERS[sniffed.format](data, access="sequential", fail_on="error")
+        except pyvips.Error:
+            raise MediaRejected("The image is corrupt: its header could not be read") from None
+        width, height = header.width, header.height
+        orientation = _orientation(header)
     if width * height > max_pixels:
         raise MediaRejected(
             f"The image is too large: {width}x{height} pixels "
             f"(at most {max_pixels} pixels are accepted)"
         )
-    if _orientation(header) in (5, 6, 7, 8):
+    if orientation in (5, 6, 7, 8):
         width, height = height, width
     return width, height
 
@@ -104,15 +112,22 @@ def _orientation(image: pyvips.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _decode_fitted(data: bytes, box: tuple[int, int], **options: object) -> pyvips.Image:
+def _decode_fitted(
+    data: bytes, sniffed: Sniffed, box: tuple[int, int], *, max_pixels: int, **options: object
+) -> pyvips.Image:
     """Decode straight to the target size (shrink-on-load), upright, sRGB, 8-bit, in memory.
 
     `fail_on=error` makes truncated or corrupt data an error instead of grey pixels;
-    the decode happens in `copy_memory`, so that is where such errors surface.
+    the decode happens in `copy_memory`, so that is where such errors surface. HEIC has
+    no shrink-on-load: libheif decodes the full image, then libvips shrinks it.
     """
-    image = pyvips.Image.thumbnail_buffer(
-        data, box[0], height=box[1], option_string="fail_on=error", **options
-    )
+    if sniffed.format == "heic":
+        full = heic.decode(data, max_pixels=max_pixels)
+        image = full.thumbnail_image(box[0], height=box[1], **options)
+    else:
+        image = pyvips.Image.thumbnail_buffer(
+            data, box[0], height=box[1], option_string="fail_on=error", **options
+        )
     # Colour-manage after the shrink, on the small image (thumbnail's own export_profile
     # costs ~4× the whole decode on a 12 MP JPEG). CMYK was already imported by thumbnail;
     # a profile still attached (Display P3, Adobe RGB…) is converted to sRGB here.
@@ -195,9 +210,10 @@ def process_image(
     data: bytes, *, max_pixels: int, focus: tuple[float, float] = (0.0, 0.0)
 ) -> ProcessedImage:
     """Validate a photo by content, decode it once, and make all its variants."""
-    width, height = check_image(data, sniff(data), max_pixels=max_pixels)
+    sniffed = sniff(data)
+    width, height = check_image(data, sniffed, max_pixels=max_pixels)
     try:
-        display = _decode_fitted(data, DISPLAY_BOX, size="down")
+        display = _decode_fitted(data, sniffed, DISPLAY_BOX, max_pixels=max_pixels, size="down")
         return ProcessedImage(
             width=width,
             height=height,
@@ -212,10 +228,17 @@ def process_avatar_image(data: bytes, *, max_pixels: int) -> Variant:
     """Validate an avatar by content and crop it to a square of AVATAR_SIZE (first frame)."""
     sniffed = sniff(data)
     if sniffed.is_video:
-        raise MediaRejected("An avatar must be an image: upload JPEG, PNG, WebP, AVIF or GIF")
+        raise MediaRejected("An avatar must be an image: upload JPEG, PNG, WebP, HEIC, AVIF or GIF")
     check_image(data, sniffed, max_pixels=max_pixels)
     try:
-        square = _decode_fitted(data, (AVATAR_SIZE, AVATAR_SIZE), size="both", crop="attention")
+        square = _decode_fitted(
+            data,
+            sniffed,
+            (AVATAR_SIZE, AVATAR_SIZE),
+            max_pixels=max_pixels,
+            size="both",
+            crop="attention",
+        )
         return encode_compatible(square)
     except pyvips.Error:
         raise MediaRejected("The image is truncated or corrupt and could not be decoded") from None

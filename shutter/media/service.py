@@ -34,6 +34,8 @@ IMAGE_MIME_TYPES = (
     "image/jpeg",
     "image/png",
     "image/webp",
+    "image/heic",
+    "image/heif",
     "image/avif",
     "image/gif",
 )

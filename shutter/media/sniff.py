@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ACCEPTED_HINT = "upload JPEG, PNG, WebP, AVIF, GIF, MP4, MOV or WebM"
+ACCEPTED_HINT = "upload JPEG, PNG, WebP, HEIC, AVIF, GIF, MP4, MOV or WebM"
 
 Kind = Literal["image", "gif", "video"]
 
@@ -23,7 +23,7 @@ class MediaRejected(Exception):
 @dataclass(frozen=True)
 class Sniffed:
     kind: Kind  # image: libvips; gif: parsed here, then libvips or ffmpeg; video: ffmpeg
-    format: str  # jpeg, png, webp, heif, gif, mp4, mov, webm
+    format: str  # jpeg, png, webp, heif (AVIF), heic (HEVC), gif, mp4, mov, webm
     label: str  # for messages: "JPEG", "HEIC", "AVIF", …
     ext: str  # extension of the private original
 
@@ -96,12 +96,10 @@ def _iso_bmff(data: bytes) -> Sniffed:
         # Image brands first: an iPhone HEIC also lists mif1, an AVIF lists mif1 and miaf.
         if brands & _AVIF_BRANDS:
             return Sniffed("image", "heif", "AVIF", "avif")
-        # HEIC is HEVC inside: the libvips wheel has no HEVC decoder (patents), so
-        # such files are refused by type rather than failing later as "corrupt".
+        # HEIC is HEVC inside, which the libvips wheel cannot decode (patents):
+        # libheif from pillow-heif decodes it (media/heic.py), never libvips.
         label = "HEIC" if brands & _HEIC_BRANDS else "HEIF"
-        raise MediaRejected(
-            f"Unsupported type: {label} (HEVC) files are not accepted yet; convert to JPEG or AVIF"
-        )
+        return Sniffed("image", "heic", label, label.lower())
     if major.startswith((b"3gp", b"3g2")):
         raise MediaRejected(f"Unsupported type: 3GP files are not accepted; {ACCEPTED_HINT}")
     if major == b"qt  ":
