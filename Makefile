@@ -20,6 +20,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	@# The cluster tests put nginx (a system package) in front of several API processes.
+	command -v nginx >/dev/null || { apt-get update && apt-get install -y nginx; }
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

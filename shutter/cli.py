@@ -109,6 +109,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="API processes.")] = 1,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            envvar="SHUTTER_FORWARDED_ALLOW_IPS",
+            help="Comma-separated addresses (or CIDRs, or *) of the load balancers whose "
+            "X-Forwarded-For/-Proto are believed; rate limits then see the client's IP.",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the API (and, with SHUTTER_EMBEDDED_WORKERS > 0, run jobs in-process)."""
     import uvicorn
@@ -131,6 +139,10 @@ def serve(
         log_level=settings.log_level,
         access_log=False,  # request logs belong to the app's structured logging
         server_header=False,
+        # Behind nginx every peer is the proxy: only a trusted proxy's X-Forwarded-For
+        # names the client, so a client cannot choose its own rate-limit bucket.
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
