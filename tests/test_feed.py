@@ -1,4 +1,8 @@
-"""The home feed: fan-out by jobs, pagination, removal, privacy and a constant query count."""
+"""The home feed: fan-out by jobs, pagination, removal, privacy and a constant query count.
+
+Every test runs once per feed store (SQL table, Redis, Redis Cluster; see
+tests/support/feed_stores.py) on each database backend.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from sqlalchemy import event
 
 from shutter.infra.context import AppContext
 from tests.support.api import User, follow, post_photo, sign_up
+from tests.support.feed_stores import client, ctx, redis_cluster_url, run_jobs, store_app
+
+__all__ = ["client", "ctx", "redis_cluster_url", "run_jobs", "store_app"]  # fixtures
 
 RunJobs = Callable[[], Awaitable[int]]
 
@@ -168,10 +175,17 @@ async def test_home_read_issues_a_constant_number_of_queries(
     ctx.cache.clear()
     cold[12] = await queries_of_home_read(12)
     warm = await queries_of_home_read(12)
-    # Cold: token, page with cache keys and counters, posts with authors, media, the
-    # reader's likes and saves among the page. Warm: token, page, likes and saves.
-    assert cold == {2: 5, 12: 5}, statements
-    assert warm == 3, statements
+    # Cold: token, the store's window (SQL store only: Redis answers the Redis ones), the
+    # followed accounts merged at read time, page with cache keys and counters, posts with
+    # authors, media, the reader's likes and saves among the page. Warm: token, window,
+    # merged accounts, page, likes and saves.
+    if ctx.feeds.distributed:
+        # The Redis entity cache outlives clear(): "cold" may be warm. Constant either way.
+        assert cold[2] == cold[12] and cold[12] in (4, 6), statements
+        assert warm == 4, statements
+    else:
+        assert cold == {2: 7, 12: 7}, statements
+        assert warm == 5, statements
     page = (await client.get("/api/v1/timelines/home?limit=12", headers=reader.headers)).json()
     assert [s["favourited"] for s in page] == [i % 3 == 0 for i in range(12)]
     assert [s["bookmarked"] for s in page] == [i % 3 == 0 for i in range(12)]

@@ -9,13 +9,11 @@ from starlette.responses import Response
 
 from shutter.accounts.models import Account
 from shutter.auth.deps import user
-from shutter.feed import service
-from shutter.feed.models import FeedEntry
+from shutter.feed import home as feed_home
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.http import json_response
 from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import params
-from shutter.posts.render import page_of_statuses
 
 router = APIRouter()
 
@@ -28,8 +26,5 @@ async def home(
     me: Annotated[Account, Depends(user("read:statuses"))],
     page: PageParams = params(PageParams),
 ) -> Response:
-    query = service.home_query(account_id=me.id)
-    body, ids = await page_of_statuses(
-        session, ctx, query, FeedEntry.post_id, page, viewer=me, hide_muted=True
-    )
+    body, ids = await feed_home.home_page(session, ctx, viewer=me, page=page)
     return json_response(body, headers=link_header(request.url, ids))

@@ -1,7 +1,8 @@
-"""Feed jobs: fan-out of a new post to followers in batches, back-fill after a follow.
+"""Feed jobs: fan-out of a new post to followers in batches, back-fill after a follow,
+and (for the Redis store) taking entries out after an unfollow, a block or a delete.
 
-Both are safe to run twice: inserts skip entries that exist, and a post or follow that
-is gone by the time the job runs makes it do nothing.
+All are safe to run twice: inserts skip entries that exist, removals of what is gone do
+nothing, and a post or follow that is gone by the time the job runs makes it do nothing.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter.accounts import service as accounts
 from shutter.feed import service
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
@@ -18,6 +21,8 @@ from shutter.infra.events import hashtag_channel, user_channel
 from shutter.infra.jobs import enqueue, job
 from shutter.posts import render as post_render
 from shutter.posts import service as posts
+
+log = structlog.get_logger("shutter.feed")
 
 
 @job("feed.fanout", timeout_seconds=60)
@@ -27,23 +32,25 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
     async with ctx.db.write() as session:
         if not await posts.post_exists(session, post_id=post_id):
             return
+        if not after and not await _fanned_out(session, ctx, author_id=author_id):
+            # Hybrid fan-out: followers' feeds pull this author's posts when read.
+            await _stream_update(ctx, session, post_id=post_id, account_ids=[author_id], first=True)
+            return
         followers = await graph.follower_ids_page(
             session, account_id=author_id, after_id=after, limit=batch
         )
         await service.do_insert(
-            session, post_ids_by_author={author_id: [post_id]}, account_ids=followers
-        )
-        await service.trim_feeds(
             session,
-            account_ids=service.sample_for_trim(followers),
-            cap=ctx.settings.feed_max_entries,
+            store=ctx.feeds,
+            post_ids_by_author={author_id: [post_id]},
+            account_ids=followers,
         )
         await _stream_update(
             ctx,
             session,
             post_id=post_id,
             account_ids=followers if after else [author_id, *followers],
-            first_batch=not after,
+            first=not after,
         )
         if len(followers) == batch:
             # The next batch is its own job: a crash redoes one batch, not the whole fan-out.
@@ -54,18 +61,64 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
             )
 
 
+async def _fanned_out(session: AsyncSession, ctx: AppContext, *, author_id: int) -> bool:
+    """Whether the author's posts are written into feeds (not too many followers)."""
+    found = await accounts.accounts_by_ids(session, {author_id})
+    author = found.get(author_id)
+    return author is not None and author.followers_count <= ctx.settings.fanout_follower_threshold
+
+
 @job("feed.backfill", timeout_seconds=60)
 async def backfill(ctx: AppContext, payload: dict[str, Any]) -> None:
     account_id, author_id = payload["account_id"], payload["author_id"]
     async with ctx.db.write() as session:
         if not await graph.is_following(session, account_id=account_id, target_id=author_id):
             return
+        if not await _fanned_out(session, ctx, author_id=author_id):
+            return  # merged when read
         recent = await posts.recent_post_ids(
             session, author_id=author_id, limit=service.BACKFILL_POSTS
         )
         await service.do_insert(
-            session, post_ids_by_author={author_id: recent}, account_ids=[account_id]
+            session,
+            store=ctx.feeds,
+            post_ids_by_author={author_id: recent},
+            account_ids=[account_id],
         )
+
+
+@job("feed.unmerge", timeout_seconds=30)
+async def unmerge(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """Take an author's posts out of a Redis feed (the SQL store did it in the request)."""
+    if not ctx.feeds.distributed:
+        return
+    account_id, author_id = payload["account_id"], payload["author_id"]
+    async with ctx.db.read() as session:
+        if await graph.is_following(session, account_id=account_id, target_id=author_id):
+            return  # followed again since: its posts belong there
+        await ctx.feeds.remove_author(session, account_id=account_id, author_id=author_id)
+
+
+@job("feed.remove_post", timeout_seconds=60)
+async def remove_post(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """Take a deleted post out of its author's followers' Redis feeds, a batch per job."""
+    if not ctx.feeds.distributed:
+        return
+    post_id, author_id, after = payload["post_id"], payload["author_id"], payload["after"]
+    batch = ctx.settings.fanout_batch_size
+    async with ctx.db.write() as session:
+        followers = await graph.follower_ids_page(
+            session, account_id=author_id, after_id=after, limit=batch
+        )
+        await ctx.feeds.remove_post(
+            session, account_ids=followers, post_id=post_id, author_id=author_id
+        )
+        if len(followers) == batch:
+            enqueue(
+                session,
+                "feed.remove_post",
+                {"post_id": post_id, "author_id": author_id, "after": followers[-1]},
+            )
 
 
 async def _stream_update(
@@ -74,7 +127,7 @@ async def _stream_update(
     *,
     post_id: int,
     account_ids: list[int],
-    first_batch: bool,
+    first: bool,
 ) -> None:
     """Tell open `user` streams of these feeds (and, once, hashtag streams) about the post.
 
@@ -84,14 +137,9 @@ async def _stream_update(
     if not items:
         return
     [body] = await post_render.render_items(session, ctx, items, viewer=None)
-    # author_id stays on the server: streams drop the event for viewers hiding the author.
-    event = {
-        "event": "update",
-        "payload": orjson.dumps(body).decode(),
-        "author_id": items[0].author.id,
-    }
+    event = {"event": "update", "payload": orjson.dumps(body).decode()}
     for account_id in account_ids:
         ctx.events.publish(session, user_channel(account_id), event)
-    if first_batch and body.get("visibility") == "public":
+    if first and body.get("visibility") == "public":
         for tag in body.get("tags") or []:
             ctx.events.publish(session, hashtag_channel(tag["name"]), event)

@@ -72,6 +72,29 @@ async def follower_ids_page(
     return list(rows)
 
 
+def followed_query(
+    *,
+    account_id: int,
+    more_followers_than: int | None = None,
+    at_most_followers: int | None = None,
+    visible_only: bool = False,
+) -> Select[int]:
+    """Ids of the accounts `account_id` follows, as a subquery; optionally only those with
+    more (or at most) this many followers (the feed's hybrid fan-out), or only those not
+    hidden from `account_id` (blocked either way, muted)."""
+    query = select(Follow.target_account_id).where(Follow.account_id == account_id)
+    if visible_only:
+        hidden = hidden_authors_query(viewer_id=account_id, include_mutes=True)
+        query = query.where(Follow.target_account_id.not_in(hidden))
+    if more_followers_than is not None or at_most_followers is not None:
+        query = query.join(Account, Account.id == Follow.target_account_id)
+        if more_followers_than is not None:
+            query = query.where(Account.followers_count > more_followers_than)
+        if at_most_followers is not None:
+            query = query.where(Account.followers_count <= at_most_followers)
+    return query
+
+
 async def followed_ids(session: AsyncSession, *, account_id: int) -> list[int]:
     """Ids of the accounts `account_id` follows."""
     rows = await session.scalars(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shutter.feed.store import FeedStore, create_feed_store
 from shutter.infra.cache import EntityCache, create_cache
 from shutter.infra.db import Database
 from shutter.infra.events import EventBus
@@ -20,6 +21,7 @@ class AppContext:
     cache: EntityCache
     ratelimiter: RateLimiter
     events: EventBus
+    feeds: FeedStore
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
@@ -30,9 +32,11 @@ class AppContext:
             cache=create_cache(settings),
             ratelimiter=RateLimiter(settings),
             events=EventBus(settings),
+            feeds=create_feed_store(settings),
         )
 
     async def close(self) -> None:
         await self.events.close()
         await self.cache.close()
+        await self.feeds.close()
         await self.db.dispose()

@@ -90,6 +90,18 @@ class Settings(BaseSettings):
     # --- feeds ---------------------------------------------------------------------------
     feed_max_entries: int = Field(800, ge=20, description="Entries kept per home feed.")
     fanout_batch_size: int = Field(500, ge=1, description="Followers per fan-out job batch.")
+    fanout_follower_threshold: int = Field(
+        10_000,
+        ge=0,
+        description="Accounts with more followers are not fanned out: their recent posts are "
+        "merged into their followers' home feeds when read (hybrid fan-out).",
+    )
+    feed_inactive_days: int = Field(
+        30,
+        ge=1,
+        description="Redis feeds: a feed unread this long expires and fan-out skips it; it "
+        "is rebuilt from the database when its owner reads it again.",
+    )
     trends_window_days: int = Field(
         7, ge=1, le=90, description="Explore ranks the public posts of this many recent days."
     )
@@ -116,6 +128,12 @@ class Settings(BaseSettings):
 
     redis_prefix: str = Field(
         "shutter", min_length=1, description="Prefix of every Redis key and channel."
+    )
+    feed_redis_url: str = Field(
+        "",
+        description="Redis of the home feeds; empty: SHUTTER_REDIS_URL. "
+        "`redis+cluster://host:port` names a node of a Redis Cluster (feed keys are "
+        "hash-tagged per account, so each feed lives on one slot).",
     )
 
     # --- databases -----------------------------------------------------------------------

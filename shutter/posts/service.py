@@ -355,7 +355,7 @@ async def do_delete_post(
             raise forbidden()
         comments = await threads.thread_rows(session, root_id=post.id)
         await threads.do_delete_comments(session, rows=comments, root_owner_id=post.account_id)
-        await feed.do_remove_post(session, post_id=post.id)
+        await feed.do_remove_post(session, post_id=post.id, author_id=post.account_id)
         await media.do_delete_for_post(session, ctx=ctx, post_id=post.id)
         await accounts.adjust_counts(session, actor.id, statuses=-1)
     else:
