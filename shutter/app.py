@@ -19,6 +19,7 @@ from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
 from shutter.infra.context import AppContext
 from shutter.infra.errors import install_error_handlers
+from shutter.infra.health import install_unavailable_handlers, readyz
 from shutter.infra.http import json_response
 from shutter.infra.jobs import run_worker
 from shutter.infra.logging import configure_logging
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     install_error_handlers(app)
+    install_unavailable_handlers(app)
     app.add_middleware(RateLimitMiddleware)
     for router in (
         auth_router,
@@ -83,7 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
+        """Liveness: the process answers (readiness, with its dependencies, is /readyz)."""
         return json_response({"status": "ok"})
+
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
 
     @app.get("/api/v1/shutter/hello", include_in_schema=False)
     async def hello() -> Response:

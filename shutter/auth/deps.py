@@ -11,9 +11,11 @@ from shutter.accounts.models import Account
 from shutter.auth import service
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
+from shutter.infra.db import on_replica
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.errors import ApiError
 from shutter.infra.http import bearer_token
+from shutter.infra.replicas import client_key
 
 
 async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> Caller | None:
@@ -26,6 +28,12 @@ async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> C
     if raw is None:
         return None
     caller = await service.authenticate(session, raw)
+    if caller is None and on_replica(session):
+        # A token issued a moment ago may not have reached the replica yet.
+        async with ctx.db.read() as primary:
+            caller = await service.authenticate(primary, raw)
+        if caller is not None:
+            await ctx.db.sticky.mark(client_key(request))
     if caller is None:
         raise ApiError(401, "The access token is invalid")
     if caller.account is not None:

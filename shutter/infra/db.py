@@ -3,16 +3,20 @@
 Reads and writes take different doors. On SQLite a write transaction starts with
 BEGIN IMMEDIATE (so two writers queue on the lock instead of failing on upgrade) through
 a single pooled connection per process; reads run concurrently on their own pool, in
-autocommit. On PostgreSQL both doors lead to the primary for now; read replicas plug in here.
+autocommit. On PostgreSQL both doors lead to the primary, except the API's reads when
+read replicas are configured (`read(replica=True)`: round robin over the replicas, the
+primary if the chosen one cannot be reached). Jobs and writes always use the primary.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -23,7 +27,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from shutter.infra.replicas import Stickiness
 from shutter.infra.settings import Settings
+
+log = structlog.get_logger("shutter.db")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -58,6 +65,11 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def on_replica(session: AsyncSession) -> bool:
+    """Whether `session` reads from a replica (which may lag the primary a little)."""
+    return bool(session.info.get("replica"))
 
 
 def writing(session: AsyncSession) -> bool:
@@ -127,11 +139,36 @@ class Database:
             # invalidates the pool and the next checkout reconnects.
             self.write_engine = create_async_engine(url, pool_size=10, max_overflow=20)
             self.read_engine = self.write_engine
+        self.replica_engines = [
+            create_async_engine(replica, pool_size=10, max_overflow=20)
+            for replica in settings.replica_urls
+        ]
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._replica_sessions = itertools.cycle(
+            [async_sessionmaker(e, expire_on_commit=False) for e in self.replica_engines]
+        )
+        self.sticky = Stickiness(settings)
+
+    @property
+    def has_replicas(self) -> bool:
+        return bool(self.replica_engines)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    async def read(self, *, replica: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session for reads: on a replica if asked and there is one, else the primary."""
+        if replica and self.replica_engines:
+            session = next(self._replica_sessions)()
+            try:
+                await session.connection()
+            except Exception as exc:  # a replica down: its reads go to the primary
+                log.warning("replica_unavailable", error=str(exc) or repr(exc))
+                await session.close()
+            else:
+                session.info["replica"] = True
+                async with session:
+                    yield session
+                return
         async with self._read_sessions() as session:
             yield session
 
@@ -143,9 +180,12 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        await self.sticky.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
+        for engine in self.replica_engines:
+            await engine.dispose()
 
 
 async def insert_ignoring_conflicts(

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.infra.context import AppContext
+from shutter.infra.replicas import client_key
 
 
 def get_ctx(request: Request) -> AppContext:
@@ -19,14 +20,18 @@ def get_ctx(request: Request) -> AppContext:
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
-async def _read_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
-    async with ctx.db.read() as session:
+async def _read_session(request: Request, ctx: Ctx) -> AsyncIterator[AsyncSession]:
+    replica = ctx.db.has_replicas and not await ctx.db.sticky.is_sticky(client_key(request))
+    async with ctx.db.read(replica=replica) as session:
         yield session
 
 
-async def _write_session(ctx: Ctx) -> AsyncIterator[AsyncSession]:
+async def _write_session(request: Request, ctx: Ctx) -> AsyncIterator[AsyncSession]:
     async with ctx.db.write() as session:
         yield session
+    if ctx.db.has_replicas:
+        # Committed: this client's next reads must see it, which a replica may not yet.
+        await ctx.db.sticky.mark(client_key(request))
 
 
 # scope="function": the transaction commits before the response is sent, so a client

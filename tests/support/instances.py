@@ -3,6 +3,7 @@ in-process on the test database, and a Redis key prefix that is cleaned after th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -17,8 +18,11 @@ from fastapi import FastAPI
 
 from shutter.app import create_app
 from shutter.infra.context import AppContext
+from shutter.infra.migrate import upgrade
+from tests import conftest
 from tests.conftest import BASE_URL
 from tests.conftest import test_settings as settings_for_tests
+from tests.support.live import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # Nothing listens on port 1: a Redis that is down.
@@ -89,3 +93,60 @@ async def fresh_redis_prefix() -> AsyncIterator[str]:
 async def redis_prefix() -> AsyncIterator[str]:
     async with fresh_redis_prefix() as prefix:
         yield prefix
+
+
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A new, migrated PostgreSQL database of its own (dropped at the end); its URL."""
+    made = await conftest._postgres_database()
+    if made is None:
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (set CI=1 to fail instead)")
+    url, drop = made
+    try:
+        await upgrade(url)
+        yield url
+    finally:
+        await drop()
+
+
+class TcpProxy:
+    """A TCP proxy on a port of its own in front of `target`; stop() cuts every connection,
+    as an unreachable server would, and start() lets connections through again."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+            self._writers.discard(writer)
