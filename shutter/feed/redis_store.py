@@ -122,12 +122,15 @@ class RedisFeedStore:
     distributed = True
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._url = settings.feed_redis_url or settings.redis_url
         self._prefix = f"{settings.redis_prefix}:feed:"
-        self._ttl = settings.feed_inactive_days * 86400
-        self._cap = settings.feed_max_entries
         self._client: Any = None
         self._resting_until = 0.0
+
+    @property
+    def _ttl_seconds(self) -> int:
+        return self._settings.feed_inactive_days * 86400
 
     def key(self, account_id: int) -> str:
         return f"{self._prefix}{{{account_id}}}"
@@ -143,7 +146,7 @@ class RedisFeedStore:
         members = [member(post_id, author_id) for post_id, author_id in entries]
         if not members or not account_ids:
             return 0
-        calls = [([self.key(a)], [self._cap, *members]) for a in account_ids]
+        calls = [([self.key(a)], [self._settings.feed_max_entries, *members]) for a in account_ids]
         results = await self._pipeline(ADD, calls)
         return sum(int(r) for r in results)
 
@@ -174,7 +177,7 @@ class RedisFeedStore:
         found = await self._call(
             PAGE,
             [self.key(account_id), self.built_key(account_id)],
-            [high, f"[{low:020d}", count, "1" if descending else "0", self._ttl],
+            [high, f"[{low:020d}", count, "1" if descending else "0", self._ttl_seconds],
         )
         if found is None:
             return None
@@ -186,7 +189,7 @@ class RedisFeedStore:
         async def run(client: Any) -> list[Any]:
             pipe = client.pipeline(transaction=False)
             pipe.zadd(key, {OPEN: 0}, nx=True)
-            pipe.expire(key, self._ttl)
+            pipe.expire(key, self._ttl_seconds)
             return list(await pipe.execute())
 
         await self._guarded(run)
@@ -196,8 +199,17 @@ class RedisFeedStore:
         await self._call(
             FINISH_REBUILD,
             [self.key(account_id), self.built_key(account_id)],
-            [self._cap, self._ttl, OPEN, *members],
+            [self._settings.feed_max_entries, self._ttl_seconds, OPEN, *members],
         )
+
+    async def entries(self, account_id: int) -> list[tuple[int, int]] | None:
+        """(post id, author id) of a feed, newest first; None if it does not exist (tests,
+        operators)."""
+        raw = await self._guarded(lambda client: client.zrange(self.key(account_id), 0, -1))
+        if not raw:
+            return None
+        found = [m.decode().split(":") for m in raw if m.decode() != OPEN]
+        return [(int(p), int(a)) for p, a in reversed(found)]
 
     async def close(self) -> None:
         if self._client is not None:
