@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -188,17 +189,18 @@ class Database:
             await engine.dispose()
 
 
+def conflict_aware_insert(
+    session: AsyncSession, target: Any
+) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT for this session's dialect that can say ON CONFLICT DO NOTHING."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target)
+    return sqlite.insert(target)
+
+
 async def insert_ignoring_conflicts(
     session: AsyncSession, table: Any, rows: list[dict[str, Any]]
 ) -> None:
     """Insert rows, skipping any that collide with a unique key (idempotent writes)."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        await session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        await session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    if rows:
+        await session.execute(conflict_aware_insert(session, table).on_conflict_do_nothing(), rows)

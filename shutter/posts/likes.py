@@ -10,14 +10,13 @@ earlier: concurrent likes by many accounts queue on the post's row and all count
 from __future__ import annotations
 
 from sqlalchemy import Select, delete, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.graph import service as graph
 from shutter.graph.service import AccountPage
-from shutter.infra.db import utcnow
+from shutter.infra.db import conflict_aware_insert, utcnow
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
 from shutter.notifications import service as notifications
@@ -49,10 +48,8 @@ async def _insert_pair(
     session: AsyncSession, model: type[Like] | type[Bookmark], *, account_id: int, post_id: int
 ) -> bool:
     """Insert (account, post) unless present; True only if this call inserted it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(model)
+        conflict_aware_insert(session, model)
         .values(
             # Sharded by the account that acts: a user's likes live with their data.
             id=ids.next_id(shard_of(account_id)),
