@@ -138,8 +138,7 @@ async def _stream_update(
         return
     [body] = await post_render.render_items(session, ctx, items, viewer=None)
     event = {"event": "update", "payload": orjson.dumps(body).decode()}
-    for account_id in account_ids:
-        ctx.events.publish(session, user_channel(account_id), event)
+    ctx.events.publish_many(session, [user_channel(a) for a in account_ids], event)
     if first and body.get("visibility") == "public":
         for tag in body.get("tags") or []:
             ctx.events.publish(session, hashtag_channel(tag["name"]), event)

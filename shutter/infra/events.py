@@ -103,6 +103,29 @@ class EventBus:
         else:
             on_commit(session, lambda: self._send(channel, event))
 
+    def publish_many(self, session: AsyncSession, channels: list[str], event: Event) -> None:
+        """`publish` to many channels (a fan-out batch): one Redis round trip, not one each."""
+        on_commit(session, lambda: self._send_many(channels, event))
+
+    def _send_many(self, channels: list[str], event: Event) -> None:
+        if not self.distributed:
+            for channel in channels:
+                self._deliver(channel, event)
+            return
+        task = asyncio.get_running_loop().create_task(self._publish_redis_many(channels, event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish_redis_many(self, channels: list[str], event: Event) -> None:
+        data = orjson.dumps(event)
+        try:
+            pipe = self._client().pipeline(transaction=False)
+            for channel in channels:
+                pipe.publish(self._prefix + channel, data)
+            await pipe.execute()
+        except Exception as exc:  # Redis down: the events are lost, the job is not
+            log.warning("event_publish_failed", channels=len(channels), error=str(exc))
+
     def _send(self, channel: str, event: Event) -> None:
         if not self.distributed:
             self._deliver(channel, event)
