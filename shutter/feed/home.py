@@ -5,6 +5,7 @@ See shutter/feed/service.py for how feeds are written.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
@@ -12,6 +13,7 @@ from sqlalchemy import Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
+from shutter.feed.models import FeedEntry
 from shutter.feed.store import FeedUnavailable
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
@@ -36,6 +38,16 @@ async def home_page(
     session: AsyncSession, ctx: AppContext, *, viewer: Account, page: PageParams
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """A page of the viewer's home feed, rendered; also the cursor ids for Link headers."""
+    threshold = ctx.settings.fanout_follower_threshold // MERGE_HYSTERESIS
+    if not ctx.feeds.distributed:
+        merged = await _cached_merged_authors(session, ctx, viewer=viewer, threshold=threshold)
+        if not merged:
+            # The embedded profile's usual case: the feed table holds own posts too and
+            # nothing is merged, so the page is one index range read with its statuses.
+            query = sql_home_query(account_id=viewer.id)
+            return await page_of_statuses(
+                session, ctx, query, FeedEntry.post_id, page, viewer=viewer, hide_muted=True
+            )
     window = page.limit * WINDOW_FACTOR
     feed_ids: list[int] = []
     pull_all = False
@@ -47,9 +59,10 @@ async def home_page(
         feed_ids = found or []
     except FeedUnavailable:
         pull_all = True  # the store is down: every followed account's posts, from SQL
-    threshold = ctx.settings.fanout_follower_threshold // MERGE_HYSTERESIS
-    merged = await _merged_authors(
-        session, viewer_id=viewer.id, more_followers_than=None if pull_all else threshold
+    merged = (
+        await _merged_authors(session, viewer_id=viewer.id, more_followers_than=None)
+        if pull_all
+        else await _cached_merged_authors(session, ctx, viewer=viewer, threshold=threshold)
     )
     # A full window ends somewhere inside the feed: merged posts past that end would
     # let the next page's cursor jump over feed entries not read yet.
@@ -65,6 +78,26 @@ async def home_page(
     return body, cursors
 
 
+async def _cached_merged_authors(
+    session: AsyncSession, ctx: AppContext, *, viewer: Account, threshold: int
+) -> list[int]:
+    """`_merged_authors` through the entity cache, saving a query on most reads.
+
+    The key carries the viewer's `updated_at` (every follow, unfollow or block moves their
+    counts, so it changes) and the current minute, which bounds how late an author who
+    just crossed the threshold is merged; the hysteresis above covers that minute. Mutes
+    are applied again by the page query itself.
+    """
+    minute = int(time.time() // 60)
+    key = f"merged:{viewer.id}:{viewer.updated_at.timestamp()}:{minute}"
+    found = await ctx.cache.get_many([key])
+    if key in found:
+        return list(found[key])
+    merged = await _merged_authors(session, viewer_id=viewer.id, more_followers_than=threshold)
+    await ctx.cache.set_many({key: merged})
+    return merged
+
+
 async def _merged_authors(
     session: AsyncSession, *, viewer_id: int, more_followers_than: int | None
 ) -> list[int]:
@@ -73,6 +106,11 @@ async def _merged_authors(
         account_id=viewer_id, more_followers_than=more_followers_than, visible_only=True
     )
     return list(await session.scalars(query))
+
+
+def sql_home_query(*, account_id: int) -> Select[int]:
+    """The post ids of a home feed kept in the feed table (an index range once paginated)."""
+    return select(FeedEntry.post_id).where(FeedEntry.account_id == account_id)
 
 
 def home_query(

@@ -26,9 +26,17 @@ from shutter.infra.jobs import enqueue
 BACKFILL_POSTS = 40
 
 
-async def do_distribute(session: AsyncSession, *, post_id: int, author_id: int) -> None:
-    """Enqueue the fan-out of a new post (its author sees it at once: own posts are
-    merged into the home feed when read)."""
+async def do_distribute(
+    session: AsyncSession, *, store: FeedStore, post_id: int, author_id: int
+) -> None:
+    """Enqueue the fan-out of a new post; its author sees it at once.
+
+    The SQL store takes the post into its author's own feed in this transaction, so an
+    embedded home read is one index range with nothing to merge; a distributed store
+    leaves own posts to be merged when the feed is read.
+    """
+    if not store.distributed:
+        await store.add(session, account_ids=[author_id], entries=[(post_id, author_id)])
     enqueue(session, "feed.fanout", {"post_id": post_id, "author_id": author_id, "after": 0})
 
 

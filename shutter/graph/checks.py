@@ -6,6 +6,8 @@ account's posts from the muter's feeds only, and only until it expires.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, false, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +15,9 @@ from shutter.graph.models import Block, Mute
 from shutter.infra.db import utcnow
 
 
-def mute_active() -> ColumnElement[bool]:
-    return Mute.expires_at.is_(None) | (Mute.expires_at > utcnow())
+def mute_active(now: Any = None) -> ColumnElement[bool]:
+    """Mutes in force; `now` may be a bind parameter, for a statement built once."""
+    return Mute.expires_at.is_(None) | (Mute.expires_at > (utcnow() if now is None else now))
 
 
 def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
@@ -30,20 +33,25 @@ def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
 
 
 def hidden_authors_query(
-    *, viewer_id: int, include_mutes: bool, notification_mutes_only: bool = False
+    *,
+    viewer_id: Any,
+    include_mutes: bool,
+    notification_mutes_only: bool = False,
+    now: Any = None,
 ) -> Select[tuple[int]]:
     """Accounts whose posts the viewer does not get, for `NOT IN` in a page's own query.
 
     Blocks both ways always; the viewer's active mutes too for feeds (home, hashtags,
     trends), not for a profile the viewer opened or a post they saved. For notifications,
-    `notification_mutes_only` skips mutes made with `notifications=false`.
+    `notification_mutes_only` skips mutes made with `notifications=false`. `viewer_id`
+    and `now` may be bind parameters (a statement built once, run for many viewers).
     """
     parts = [
         select(Block.target_account_id).where(Block.account_id == viewer_id),
         select(Block.account_id).where(Block.target_account_id == viewer_id),
     ]
     if include_mutes:
-        muted = (Mute.account_id == viewer_id) & mute_active()
+        muted = (Mute.account_id == viewer_id) & mute_active(now)
         if notification_mutes_only:
             muted = muted & Mute.hide_notifications
         parts.append(select(Mute.target_account_id).where(muted))

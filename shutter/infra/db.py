@@ -189,9 +189,7 @@ class Database:
             await engine.dispose()
 
 
-def conflict_aware_insert(
-    session: AsyncSession, target: Any
-) -> postgresql.Insert | sqlite.Insert:
+def conflict_aware_insert(session: AsyncSession, target: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT for this session's dialect that can say ON CONFLICT DO NOTHING."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(target)

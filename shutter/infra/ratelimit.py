@@ -1,10 +1,11 @@
 """Rate limits: the seed's rule (N requests per caller per window) and stricter ones.
 
 A caller is its account when it sends a token the process has seen authenticated,
-otherwise its token, otherwise its client IP. Counters live in the `limits` library's
-storage: in-process when embedded, Redis when `SHUTTER_REDIS_URL` is set, so every API
-instance counts against the same budget. If Redis cannot be reached the limiter lets
-the request through (fail open, see docs/decisions/0005-rate-limits.md).
+otherwise its token, otherwise its client IP. Counters live in this process when
+embedded (`LocalWindows`), and in Redis through the `limits` library when
+`SHUTTER_REDIS_URL` is set, so every API instance counts against the same budget. If
+Redis cannot be reached the limiter lets the request through (fail open, see
+docs/decisions/0005-rate-limits.md).
 
 Every API response carries Mastodon's `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
 `X-RateLimit-Reset`; a refused request gets 429 with `Retry-After`.
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,18 +57,56 @@ class Verdict:
         return str(max(1, int(self.reset_at - time.time() + 0.999)))
 
 
+class LocalWindows:
+    """Moving windows in this process (the embedded profile): a log of hit times per key.
+
+    `limits`' own MemoryStorage sweeps every key, with a thread hop per key, after each
+    hit; with a few thousand callers that costs more than the request it guards. Here a
+    key's log is trimmed when the key is hit, and idle keys are swept now and then.
+    """
+
+    SWEEP_EVERY = 10_000
+
+    def __init__(self) -> None:
+        self._logs: dict[str, deque[float]] = {}
+        self._hits = 0
+
+    def hit(self, item: RateLimitItem, key: str) -> Verdict:
+        now = time.time()
+        window = item.get_expiry()
+        full_key = f"{item.key_for()}/{key}"
+        log_ = self._logs.setdefault(full_key, deque())
+        while log_ and log_[0] <= now - window:
+            log_.popleft()
+        allowed = len(log_) < item.amount
+        if allowed:
+            log_.append(now)
+        self._hits += 1
+        if self._hits % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        reset_at = (log_[0] if log_ else now) + window
+        return Verdict(allowed, item.amount, item.amount - len(log_), reset_at)
+
+    def _sweep(self, now: float) -> None:
+        longest = 86_400.0  # no window of ours is longer than a day
+        for key in [k for k, v in self._logs.items() if not v or v[-1] <= now - longest]:
+            del self._logs[key]
+
+
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
-        storage: Storage = (
-            RedisStorage(
-                "async+" + settings.redis_url,
-                implementation="redispy",
-                key_prefix=f"{settings.redis_prefix}:rl",
+        self._shared = (
+            MovingWindowRateLimiter(
+                RedisStorage(
+                    "async+" + settings.redis_url,
+                    implementation="redispy",
+                    key_prefix=f"{settings.redis_prefix}:rl",
+                )
             )
             if settings.redis_url
-            else MemoryStorage()
+            else None
         )
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._local = LocalWindows()
         self.general = _per(settings.rate_limit_requests, settings.rate_limit_window_seconds)
         self.login = _per(settings.rate_limit_login_requests, settings.rate_limit_window_seconds)
         self.signup = _per(
@@ -81,9 +120,11 @@ class RateLimiter:
 
     async def hit(self, item: RateLimitItem, *identity: str) -> Verdict:
         """Count one request against `item` for `identity`."""
+        if self._shared is None:
+            return self._local.hit(item, "/".join(identity))
         try:
-            allowed = await self._limiter.hit(item, *identity)
-            stats = await self._limiter.get_window_stats(item, *identity)
+            allowed = await self._shared.hit(item, *identity)
+            stats = await self._shared.get_window_stats(item, *identity)
         except Exception:  # the shared store is down: serve rather than refuse everyone
             log.warning("rate_limit_store_unavailable", exc_info=True)
             return Verdict(True, item.amount, item.amount, time.time() + item.get_expiry())

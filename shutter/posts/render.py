@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, exists
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from shutter.accounts.models import Account
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
-from shutter.infra.db import writing
+from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, paginate
 from shutter.posts.likes import viewer_flags
-from shutter.posts.models import Post
+from shutter.posts.models import Bookmark, Like, Post
 from shutter.posts.schemas import HydratedPost, status_json
 from shutter.posts.service import hydrate
 
@@ -41,6 +42,9 @@ class PageRow:
     author_id: int
     author_locked: bool
     cursor: int
+    # The viewer's own flags, when the page query selected them (see with_cache_keys).
+    favourited: bool | None = None
+    bookmarked: bool | None = None
 
     @property
     def key(self) -> str:
@@ -53,18 +57,21 @@ def with_cache_keys(
     *,
     cursor: InstrumentedAttribute[int] | None = None,
     public_only: bool = False,
+    with_flags: bool = False,
 ) -> Select[Any]:
     """Extend a query of post ids with the cache-key, counter and author columns.
 
     `cursor` is the column a page is ordered by when it is not the post id (a like's id);
-    `public_only` keeps the posts of locked accounts out (tag timelines, explore).
+    `public_only` keeps the posts of locked accounts out (tag timelines, explore);
+    `with_flags` adds whether the viewer (bind parameter `viewer`) liked and saved each
+    post, two primary-key probes per row instead of a query of their own.
     """
     if post_id is not Post.id:
         query = query.join(Post, Post.id == post_id)
     query = query.join(Account, Account.id == Post.account_id).where(Account.suspended_at.is_(None))
     if public_only:
         query = query.where(Account.locked.is_(False))
-    return query.add_columns(
+    query = query.add_columns(
         Post.version,
         Account.updated_at,
         Post.favourites_count,
@@ -73,6 +80,35 @@ def with_cache_keys(
         Account.locked,
         cursor if cursor is not None else post_id,
     )
+    return query.add_columns(*_viewer_flags()) if with_flags else query
+
+
+# The viewer-specific parts of page queries are built once with bind parameters
+# (`viewer`, `now`): building them per request cost more than running the query.
+
+
+@cache
+def _viewer_flags() -> tuple[Exists, Exists]:
+    # Aliased: the favourites and bookmarks lists select from these very tables.
+    like, bookmark = aliased(Like), aliased(Bookmark)
+    viewer: BindParameter[int] = bindparam("viewer")
+    return (
+        exists().where((like.account_id == viewer) & (like.post_id == Post.id)),
+        exists().where((bookmark.account_id == viewer) & (bookmark.post_id == Post.id)),
+    )
+
+
+@cache
+def _not_hidden(hide_muted: bool) -> ColumnElement[bool]:
+    hidden = graph.hidden_authors_query(
+        viewer_id=bindparam("viewer"), include_mutes=hide_muted, now=bindparam("now")
+    )
+    return Post.account_id.not_in(hidden)
+
+
+def viewer_params(viewer: Account | None) -> dict[str, Any]:
+    """Values of the bind parameters `with_flags` and the hidden-authors filter use."""
+    return {"viewer": viewer.id, "now": utcnow()} if viewer is not None else {}
 
 
 def page_rows(rows: list[Any]) -> list[PageRow]:
@@ -103,20 +139,18 @@ async def page_of_statuses(
     Authors blocked either way never show; `hide_muted` also drops the viewer's muted
     accounts (feeds: home, hashtags, trends).
     """
-    extended = with_cache_keys(query, post_id, cursor=cursor, public_only=public_only)
+    extended = with_cache_keys(
+        query,
+        post_id,
+        cursor=cursor,
+        public_only=public_only,
+        with_flags=viewer is not None,
+    )
     if viewer is not None:
         # In the page's own query: pages stay full and it costs no extra round trip.
-        hidden = graph.hidden_authors_query(viewer_id=viewer.id, include_mutes=hide_muted)
-        extended = extended.where(Post.account_id.not_in(hidden))
-    rows = page_rows(
-        list(
-            (
-                await session.execute(
-                    paginate(extended, cursor if cursor is not None else post_id, page)
-                )
-            ).all()
-        )
-    )
+        extended = extended.where(_not_hidden(hide_muted))
+    paged = paginate(extended, cursor if cursor is not None else post_id, page)
+    rows = page_rows(list((await session.execute(paged, viewer_params(viewer))).all()))
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
     shown = await visible_rows(session, rows, viewer=viewer) if check_private else rows
@@ -173,9 +207,13 @@ async def render_page(
             await ctx.cache.set_many(fresh)
         cached |= fresh
     shown = [row for row in rows if keys[row.post_id] in cached]
-    liked, saved = await viewer_flags(
-        session, viewer_id=viewer.id if viewer else None, post_ids=[r.post_id for r in shown]
-    )
+    if all(row.favourited is not None for row in shown):  # the page query brought them
+        liked = {row.post_id for row in shown if row.favourited}
+        saved = {row.post_id for row in shown if row.bookmarked}
+    else:
+        liked, saved = await viewer_flags(
+            session, viewer_id=viewer.id if viewer else None, post_ids=[r.post_id for r in shown]
+        )
     return [
         patch_status(
             cached[keys[row.post_id]],

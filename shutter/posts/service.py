@@ -200,7 +200,7 @@ async def do_create_post(
         await media.do_attach(session, media=attachments, post_id=post.id)
         # The posts count is the grid's size: comments are not posts of their author.
         await accounts.adjust_counts(session, author.id, statuses=1, last_status_at=now)
-        await feed.do_distribute(session, post_id=post.id, author_id=author.id)
+        await feed.do_distribute(session, store=ctx.feeds, post_id=post.id, author_id=author.id)
         recipients = mentioned
     else:
         await adjust_post_counts(session, post=parent.post, replies=1)
