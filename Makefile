@@ -20,7 +20,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	@# The cluster tests put nginx (a system package) in front of several API processes.
+	@# Videos and animated GIFs are transcoded with ffmpeg (a system package); the
+	@# cluster tests put nginx (another) in front of several API processes.
+	command -v ffmpeg >/dev/null || { apt-get update && apt-get install -y ffmpeg; }
 	command -v nginx >/dev/null || { apt-get update && apt-get install -y nginx; }
 	touch $@ $(VENV)/.installed
 
