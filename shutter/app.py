@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = AppContext.create(settings)
         app.state.ctx = ctx
+        # What start-up made lives as long as the process: keep it out of the collector's
+        # full passes, and collect the young generation less often. A request allocates
+        # many short-lived objects; default thresholds made full collections, which scan
+        # the entity cache, show up as latency spikes.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
         stop = asyncio.Event()
         workers = [
             asyncio.create_task(run_worker(ctx, stop)) for _ in range(settings.embedded_workers)
