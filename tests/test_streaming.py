@@ -22,7 +22,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from shutter.infra.migrate import upgrade
-from tests.support.api import User, sign_up
+from tests.support.api import User, post_photo, sign_up
 from tests.support.live import LiveServer, start_server
 from tests.support.schema import assert_entity
 
@@ -82,6 +82,28 @@ async def test_follow_reaches_open_websocket_within_a_second(
     assert_entity("Notification", payload)
     assert payload["type"] == "follow"
     assert payload["account"]["id"] == bo.id
+
+
+async def test_like_reaches_the_authors_open_websocket_within_a_second(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    status = await post_photo(http, ana, "sunrise")
+    async with websockets.connect(ws_url(server, f"?access_token={ana.token}")) as socket:
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user"}))
+        await asyncio.sleep(0.1)  # the subscription is in place before the action
+        started = time.monotonic()
+        liked = await http.post(f"/api/v1/statuses/{status['id']}/favourite", headers=bo.headers)
+        assert liked.status_code == 200, liked.text
+        message = await _message(socket)
+        while message["event"] != "notification":  # the user stream also carries updates
+            message = await _message(socket)
+        assert time.monotonic() - started < 1.0
+    payload = json.loads(message["payload"])
+    assert_entity("Notification", payload)
+    assert payload["type"] == "favourite"
+    assert payload["account"]["id"] == bo.id
+    assert payload["status"]["id"] == status["id"]
 
 
 async def test_token_in_subprotocol_and_header_and_stream_in_query(
