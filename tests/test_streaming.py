@@ -9,6 +9,7 @@ share events through Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -104,6 +105,34 @@ async def test_like_reaches_the_authors_open_websocket_within_a_second(
     assert payload["type"] == "favourite"
     assert payload["account"]["id"] == bo.id
     assert payload["status"]["id"] == status["id"]
+
+
+async def test_followers_hear_of_a_deleted_post_and_nothing_from_muted_authors(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    ana, bo, cy = [await sign_up(http, _name(n)) for n in ("ana", "bo", "cy")]
+    await _follow(http, ana, bo)
+    await _follow(http, ana, cy)
+    muted = await http.post(f"/api/v1/accounts/{cy.id}/mute", headers=ana.headers)
+    assert muted.status_code == 200, muted.text
+    status = await post_photo(http, bo, "soon gone")
+    async with websockets.connect(ws_url(server, f"?access_token={ana.token}")) as socket:
+        await socket.send(json.dumps({"type": "subscribe", "stream": "user"}))
+        await asyncio.sleep(0.1)
+        await post_photo(http, cy, "muted")
+        gone = await http.delete(f"/api/v1/statuses/{status['id']}", headers=bo.headers)
+        assert gone.status_code == 200, gone.text
+        events = []
+        with contextlib.suppress(TimeoutError):
+            while ("delete", status["id"]) not in events:
+                message = await _message(socket, wait=3.0)
+                payload = message["payload"]
+                author = (
+                    json.loads(payload)["account"]["id"] if message["event"] == "update" else ""
+                )
+                events.append((message["event"], author or payload))
+    assert ("delete", status["id"]) in events
+    assert ("update", cy.id) not in events  # the muted author's post was dropped
 
 
 async def test_token_in_subprotocol_and_header_and_stream_in_query(

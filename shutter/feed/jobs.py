@@ -101,18 +101,21 @@ async def unmerge(ctx: AppContext, payload: dict[str, Any]) -> None:
 
 @job("feed.remove_post", timeout_seconds=60)
 async def remove_post(ctx: AppContext, payload: dict[str, Any]) -> None:
-    """Take a deleted post out of its author's followers' Redis feeds, a batch per job."""
-    if not ctx.feeds.distributed:
-        return
+    """Tell a batch of the author's followers' open streams that a post is gone (Mastodon's
+    `delete` event), and take it out of their Redis feeds (the SQL store already did)."""
     post_id, author_id, after = payload["post_id"], payload["author_id"], payload["after"]
     batch = ctx.settings.fanout_batch_size
     async with ctx.db.write() as session:
         followers = await graph.follower_ids_page(
             session, account_id=author_id, after_id=after, limit=batch
         )
-        await ctx.feeds.remove_post(
-            session, account_ids=followers, post_id=post_id, author_id=author_id
-        )
+        if ctx.feeds.distributed:
+            await ctx.feeds.remove_post(
+                session, account_ids=followers, post_id=post_id, author_id=author_id
+            )
+        readers = followers + ([author_id] if after == 0 else [])
+        event = {"event": "delete", "payload": str(post_id)}
+        ctx.events.publish_many(session, [user_channel(a) for a in readers], event)
         if len(followers) == batch:
             enqueue(
                 session,
@@ -137,7 +140,12 @@ async def _stream_update(
     if not items:
         return
     [body] = await post_render.render_items(session, ctx, items, viewer=None)
-    event = {"event": "update", "payload": orjson.dumps(body).decode()}
+    # author_id stays on the server: streams drop the event for viewers hiding the author.
+    event = {
+        "event": "update",
+        "payload": orjson.dumps(body).decode(),
+        "author_id": items[0].author.id,
+    }
     ctx.events.publish_many(session, [user_channel(a) for a in account_ids], event)
     if first and body.get("visibility") == "public":
         for tag in body.get("tags") or []:
