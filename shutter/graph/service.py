@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
@@ -22,7 +21,7 @@ from shutter.graph.checks import is_muting as is_muting
 from shutter.graph.checks import is_muting_notifications as is_muting_notifications
 from shutter.graph.models import Follow, FollowRequest
 from shutter.graph.schemas import relationship_json
-from shutter.infra.db import utcnow
+from shutter.infra.db import conflict_aware_insert, utcnow
 from shutter.infra.errors import forbidden, not_found
 from shutter.infra.ids import MAX_ID, ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
@@ -190,15 +189,6 @@ async def _one_relationship(
 # --- follow and unfollow -------------------------------------------------------------
 
 
-def _dialect_insert(
-    session: AsyncSession, model: type[Follow] | type[FollowRequest]
-) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say ON CONFLICT DO NOTHING (both dialects spell it alike)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
-
-
 async def _insert_edges(
     session: AsyncSession,
     model: type[Follow] | type[FollowRequest],
@@ -234,7 +224,7 @@ async def _insert_batch(
         for account_id, target_id in pairs
     ]
     statement = (
-        _dialect_insert(session, model)
+        conflict_aware_insert(session, model)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["account_id", "target_account_id"])
         .returning(model.account_id, model.target_account_id)
