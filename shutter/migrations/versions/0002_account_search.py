@@ -10,9 +10,8 @@ kept in step with `accounts` by triggers; its rowid is the account id. A trigram
 MATCH finds the candidates of a fuzzy query; ranking happens in Python with the same
 similarity pg_trgm computes (shutter/accounts/search.py).
 
-Migration 0001 is regenerated from the models; this one is not (tools/
-regen_initial_migration.py moves it aside meanwhile). A later batch migration of
-`accounts` on SQLite recreates the table and drops its triggers: it must recreate them.
+A later batch migration of `accounts` on SQLite recreates the table and drops its
+triggers: it must recreate them.
 
 Revision ID: 0002
 Revises: 0001
