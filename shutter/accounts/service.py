@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts.models import Account, Credential
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
-from shutter.infra.errors import ApiError, not_found, unprocessable
+from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id
 from shutter.infra.settings import Settings
 
@@ -263,10 +263,3 @@ async def adjust_counts(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-
-
-async def set_role(session: AsyncSession, *, account: Account, role: str) -> None:
-    if role not in {"user", "moderator", "admin"}:
-        raise ApiError(422, "role must be user, moderator or admin")
-    account.role = role
-    await session.flush()

@@ -57,7 +57,11 @@ class Subscription:
         try:
             self.queue.put_nowait((channel, event))
         except asyncio.QueueFull:
-            self.overflowed = True
+            # A client too slow to read its stream loses events rather than stalling
+            # the bus for everyone; said once per subscription.
+            if not self.overflowed:
+                self.overflowed = True
+                log.warning("stream_subscriber_overflowed", channel=channel)
 
     async def get(self) -> tuple[str, Event]:
         return await self.queue.get()
@@ -174,9 +178,6 @@ class EventBus:
             if self.distributed and self._pubsub is not None:
                 with contextlib.suppress(Exception):
                     await self._pubsub.unsubscribe(self._prefix + channel)
-
-    def listener_count(self, channel: str) -> int:
-        return len(self._listeners.get(channel, ()))
 
     # --- Redis -----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import os
 import random
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 SHARD_BITS = 13
@@ -31,10 +31,6 @@ def shard_of(entity_id: int) -> int:
 
 def timestamp_ms_of(entity_id: int) -> int:
     return (entity_id >> _TIME_SHIFT) + EPOCH_MS
-
-
-def datetime_of(entity_id: int) -> datetime:
-    return datetime.fromtimestamp(timestamp_ms_of(entity_id) / 1000, tz=UTC)
 
 
 def lowest_id_at(moment: datetime) -> int:

@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 import orjson
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.datastructures import UploadFile
 
 from shutter.infra.errors import ApiError, describe_validation_errors
 
@@ -108,7 +107,3 @@ def params(model: type[M]) -> Any:
         return validate_params(model, await collect_params(request))
 
     return Depends(dependency)
-
-
-def is_upload(value: object) -> bool:
-    return isinstance(value, UploadFile)
