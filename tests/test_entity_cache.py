@@ -16,21 +16,21 @@ import redis.asyncio as aioredis
 from shutter.infra.cache import RedisCache
 from shutter.infra.context import AppContext
 from tests.support.api import User, follow, post_photo, sign_up
+from tests.support.feed_stores import redis_cluster_url, redis_space
 from tests.support.instances import (
     DEAD_REDIS_URL,
     REDIS_URL,
     Instance,
-    fresh_redis_prefix,
     redis_prefix,
 )
 from tests.support.schema import assert_entity
 
-__all__ = ["redis_prefix"]  # a fixture used by these tests
+__all__ = ["redis_cluster_url", "redis_prefix"]  # fixtures used by these tests
 
 RunJobs = Callable[[], Awaitable[int]]
 
 
-@pytest.fixture(params=["lru", "redis"])
+@pytest.fixture(params=["lru", "redis", "cluster"])
 async def api(
     request: pytest.FixtureRequest,
     client: httpx.AsyncClient,
@@ -38,15 +38,14 @@ async def api(
     ctx: AppContext,
     tmp_path: Path,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app whose entity cache is the in-process LRU, or Redis."""
+    """A client of an app whose entity cache is the in-process LRU, or Redis (one server,
+    then a Redis Cluster)."""
     if request.param == "lru":
         yield client
         return
-    async with (
-        fresh_redis_prefix() as prefix,
-        Instance(database_url, tmp_path, redis_url=REDIS_URL, redis_prefix=prefix) as scaled,
-    ):
-        yield scaled
+    with redis_space(request, request.param) as (url, prefix):
+        async with Instance(database_url, tmp_path, redis_url=url, redis_prefix=prefix) as scaled:
+            yield scaled
 
 
 def _find(statuses: list[dict[str, Any]], status_id: str) -> dict[str, Any]:

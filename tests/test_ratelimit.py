@@ -3,61 +3,17 @@ budgets across instances through Redis, and serving on when Redis is gone."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
-import redis.asyncio as aioredis
 
-from shutter.app import create_app
 from shutter.infra.context import AppContext
-from tests.conftest import BASE_URL
-from tests.conftest import test_settings as settings_for_tests
 from tests.support.api import sign_up
+from tests.support.feed_stores import redis_cluster_url, shared_redis
+from tests.support.instances import Instance
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-class Instance:
-    """An app of its own (own limiter), on the test database, as one API process."""
-
-    def __init__(self, database_url: str, var_dir: Path, **overrides: Any) -> None:
-        self.app = create_app(settings_for_tests(var_dir, database_url, **overrides))
-
-    async def __aenter__(self) -> httpx.AsyncClient:
-        self._lifespan = self.app.router.lifespan_context(self.app)
-        await self._lifespan.__aenter__()
-        self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url=BASE_URL
-        )
-        return self._client
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._client.aclose()
-        await self._lifespan.__aexit__(None, None, None)
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    prefix = f"shutter-test-{uuid.uuid4().hex[:8]}"
-    client = aioredis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except OSError as exc:
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is required in CI: {exc}")
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    yield prefix
-    keys = [key async for key in client.scan_iter(f"{prefix}*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+__all__ = ["redis_cluster_url", "shared_redis"]  # fixtures used by these tests
 
 
 async def test_every_api_response_carries_the_headers(client: httpx.AsyncClient) -> None:
@@ -151,9 +107,10 @@ async def test_password_guesses_are_limited_per_username(
 
 
 async def test_instances_share_the_budget_through_redis(
-    database_url: str, ctx: AppContext, tmp_path: Path, redis_prefix: str
+    database_url: str, ctx: AppContext, tmp_path: Path, shared_redis: tuple[str, str]
 ) -> None:
-    shared = {"redis_url": REDIS_URL, "redis_prefix": redis_prefix, "rate_limit_requests": 4}
+    url, prefix = shared_redis
+    shared = {"redis_url": url, "redis_prefix": prefix, "rate_limit_requests": 4}
     async with (
         Instance(database_url, tmp_path / "a", **shared) as first,
         Instance(database_url, tmp_path / "b", **shared) as second,

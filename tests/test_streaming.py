@@ -24,10 +24,11 @@ from websockets.asyncio.client import ClientConnection
 
 from shutter.infra.migrate import upgrade
 from tests.support.api import User, post_photo, sign_up
+from tests.support.feed_stores import redis_cluster_url, redis_space
 from tests.support.live import LiveServer, start_server
 from tests.support.schema import assert_entity
 
-REDIS_URL = "redis://127.0.0.1:6379/5"
+__all__ = ["redis_cluster_url"]  # a fixture used by these tests
 
 
 @pytest.fixture(scope="module")
@@ -290,26 +291,23 @@ def _postgres_url() -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, ...]]:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+@pytest.fixture(scope="module", params=["redis", "cluster"])
+def two_servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, ...]]:
+    """Two API processes sharing one database and one Redis (or a Redis Cluster)."""
     url = _postgres_url()
-    # A prefix of this run only: Redis channels are shared by every database index.
-    env = {"SHUTTER_REDIS_URL": REDIS_URL, "SHUTTER_REDIS_PREFIX": f"test-{uuid.uuid4().hex}"}
     folder: Path = tmp_path_factory.mktemp("scaled")
-    # A runs no jobs: whatever B causes is created and published on B, never on A.
-    with (
-        start_server(
-            url, folder / "a", extra_env={**env, "SHUTTER_EMBEDDED_WORKERS": "0"}
-        ) as first,
-        start_server(url, folder / "b", extra_env=env) as second,
-    ):
-        yield first, second
+    with redis_space(request, request.param) as (redis_url, prefix):
+        env = {"SHUTTER_REDIS_URL": redis_url, "SHUTTER_REDIS_PREFIX": prefix}
+        # A runs no jobs: whatever B causes is created and published on B, never on A.
+        with (
+            start_server(
+                url, folder / "a", extra_env={**env, "SHUTTER_EMBEDDED_WORKERS": "0"}
+            ) as first,
+            start_server(url, folder / "b", extra_env=env) as second,
+        ):
+            yield first, second
     _drop(url)
 
 

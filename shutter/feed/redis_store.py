@@ -30,6 +30,7 @@ from redis.exceptions import NoScriptError, RedisError, ResponseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.feed.store import Entry, FeedUnavailable
+from shutter.infra import redis_client
 from shutter.infra.pagination import PageParams
 from shutter.infra.settings import Settings
 
@@ -98,24 +99,6 @@ def member(post_id: int, author_id: int) -> str:
 
 def post_id_of(raw: bytes | str) -> int:
     return int(raw[:20])
-
-
-CLUSTER_SCHEME = "redis+cluster://"
-
-
-def connect(url: str) -> Any:
-    """A client of the Redis at `url`, or of a Redis Cluster (`redis+cluster://node`)."""
-    options: dict[str, Any] = {
-        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-        "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
-    }
-    if url.startswith(CLUSTER_SCHEME):
-        from redis.asyncio.cluster import RedisCluster
-
-        return RedisCluster.from_url("redis://" + url.removeprefix(CLUSTER_SCHEME), **options)
-    from redis.asyncio import Redis
-
-    return Redis.from_url(url, **options)
 
 
 class RedisFeedStore:
@@ -222,7 +205,7 @@ class RedisFeedStore:
 
     def _redis(self) -> Any:
         if self._client is None:
-            self._client = connect(self._url)
+            self._client = redis_client.connect(self._url, timeout=SOCKET_TIMEOUT_SECONDS)
         return self._client
 
     async def _guarded(self, run: Any) -> Any:

@@ -95,7 +95,9 @@ class RedisCache:
         if not missing or self._breaker.open:
             return found
         try:
-            values = await self._redis().mget([self.prefix + key for key in missing])
+            values = await redis_client.mget_many(
+                self._redis(), [self.prefix + key for key in missing]
+            )
         except Exception as exc:
             self._breaker.trip(exc)
             return found

@@ -38,5 +38,6 @@ class AppContext:
     async def close(self) -> None:
         await self.events.close()
         await self.cache.close()
+        await self.ratelimiter.close()
         await self.feeds.close()
         await self.db.dispose()

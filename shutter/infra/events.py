@@ -24,6 +24,7 @@ import orjson
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter.infra import redis_client
 from shutter.infra.db import on_commit
 from shutter.infra.settings import Settings
 
@@ -32,6 +33,7 @@ log = structlog.get_logger("shutter.events")
 Event = dict[str, Any]
 # Events a slow client may have waiting before it is cut off (it reconnects and catches up).
 QUEUE_SIZE = 1000
+CLUSTER_PUBLISH_CONCURRENCY = 50
 
 
 def user_channel(account_id: int) -> str:
@@ -122,13 +124,25 @@ class EventBus:
 
     async def _publish_redis_many(self, channels: list[str], event: Event) -> None:
         data = orjson.dumps(event)
+        names = [self._prefix + channel for channel in channels]
         try:
-            pipe = self._client().pipeline(transaction=False)
-            for channel in channels:
-                pipe.publish(self._prefix + channel, data)
-            await pipe.execute()
+            if redis_client.is_cluster(self._redis_url):
+                await self._publish_cluster(names, data)
+            else:
+                pipe = self._client().pipeline(transaction=False)
+                for name in names:
+                    pipe.publish(name, data)
+                await pipe.execute()
         except Exception as exc:  # Redis down: the events are lost, the job is not
             log.warning("event_publish_failed", channels=len(channels), error=str(exc))
+
+    async def _publish_cluster(self, names: list[str], data: bytes) -> None:
+        """redis-py refuses PUBLISH in cluster pipelines: concurrent calls, a bounded few
+        at a time (a cluster forwards each to every node anyway)."""
+        client = self._client()
+        for start in range(0, len(names), CLUSTER_PUBLISH_CONCURRENCY):
+            chunk = names[start : start + CLUSTER_PUBLISH_CONCURRENCY]
+            await asyncio.gather(*(client.publish(name, data) for name in chunk))
 
     def _send(self, channel: str, event: Event) -> None:
         if not self.distributed:
@@ -183,16 +197,17 @@ class EventBus:
 
     def _client(self) -> Any:
         if self._redis is None:
-            from redis.asyncio import Redis
-
-            self._redis = Redis.from_url(self._redis_url)
+            self._redis = redis_client.connect(self._redis_url, timeout=None)
         return self._redis
 
     async def _redis_subscribe(self, channel: str) -> None:
         async with self._lock:
-            if self._pubsub is None:
-                self._pubsub = self._client().pubsub(ignore_subscribe_messages=True)
             try:
+                if self._pubsub is None:
+                    client = self._client()
+                    if redis_client.is_cluster(self._redis_url):
+                        await client.initialize()  # its pub/sub needs the slot map first
+                    self._pubsub = client.pubsub(ignore_subscribe_messages=True)
                 await self._pubsub.subscribe(self._prefix + channel)
             except Exception as exc:
                 log.warning("event_subscribe_failed", channel=channel, error=str(exc))

@@ -1,11 +1,13 @@
 """Rate limits: the seed's rule (N requests per caller per window) and stricter ones.
 
 A caller is its account when it sends a token the process has seen authenticated,
-otherwise its token, otherwise its client IP. Counters live in this process when
-embedded (`LocalWindows`), and in Redis through the `limits` library when
-`SHUTTER_REDIS_URL` is set, so every API instance counts against the same budget. If
-Redis cannot be reached the limiter lets the request through (fail open, see
-docs/decisions/0005-rate-limits.md).
+otherwise its token, otherwise its client IP. Each (limit, caller) has a fixed window
+that opens at its first request and counts every request until it closes, like
+Mastodon's own throttles. Counters live in this process when embedded (`LocalWindows`),
+and in Redis when `SHUTTER_REDIS_URL` is set (`SharedWindows`: one atomic script, one
+key, one round trip per request, so it works on a Redis Cluster too), so every API
+instance counts against the same budget. If Redis cannot be reached the limiter lets
+the request through (fail open, see docs/decisions/0005-rate-limits.md).
 
 Every API response carries Mastodon's `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
 `X-RateLimit-Reset`; a refused request gets 429 with `Retry-After`.
@@ -15,17 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import structlog
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shutter.infra import redis_client
 from shutter.infra.errors import ApiError
 from shutter.infra.http import bearer_token, json_response
 from shutter.infra.settings import Settings
@@ -33,8 +34,11 @@ from shutter.infra.settings import Settings
 log = structlog.get_logger("shutter.ratelimit")
 
 
-def _per(count: int, seconds: int) -> RateLimitItem:
-    return RateLimitItemPerSecond(count, seconds)
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    amount: int
+    seconds: int
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,10 @@ class Verdict:
     limit: int
     remaining: int
     reset_at: float
+
+    @classmethod
+    def of(cls, limit: Limit, count: int, reset_at: float) -> Verdict:
+        return cls(count <= limit.amount, limit.amount, max(0, limit.amount - count), reset_at)
 
     def headers(self) -> dict[str, str]:
         reset = datetime.fromtimestamp(self.reset_at, tz=UTC)
@@ -57,82 +65,100 @@ class Verdict:
         return str(max(1, int(self.reset_at - time.time() + 0.999)))
 
 
-class LocalWindows:
-    """Moving windows in this process (the embedded profile): a log of hit times per key.
+class Windows(Protocol):
+    async def hit(self, limit: Limit, key: str) -> Verdict: ...
 
-    `limits`' own MemoryStorage sweeps every key, with a thread hop per key, after each
-    hit; with a few thousand callers that costs more than the request it guards. Here a
-    key's log is trimmed when the key is hit, and idle keys are swept now and then.
+    async def close(self) -> None: ...
+
+
+class LocalWindows:
+    """Windows in this process (the embedded profile): a count and a closing time per key.
+
+    Closed windows are swept now and then, not on every hit.
     """
 
     SWEEP_EVERY = 10_000
 
     def __init__(self) -> None:
-        self._logs: dict[str, deque[float]] = {}
+        self._windows: dict[str, tuple[int, float]] = {}
         self._hits = 0
 
-    def hit(self, item: RateLimitItem, key: str) -> Verdict:
+    async def hit(self, limit: Limit, key: str) -> Verdict:
         now = time.time()
-        window = item.get_expiry()
-        full_key = f"{item.key_for()}/{key}"
-        log_ = self._logs.setdefault(full_key, deque())
-        while log_ and log_[0] <= now - window:
-            log_.popleft()
-        allowed = len(log_) < item.amount
-        if allowed:
-            log_.append(now)
+        count, closes_at = self._windows.get(key, (0, 0.0))
+        if closes_at <= now:
+            count, closes_at = 0, now + limit.seconds
+        count += 1
+        self._windows[key] = (count, closes_at)
         self._hits += 1
         if self._hits % self.SWEEP_EVERY == 0:
-            self._sweep(now)
-        reset_at = (log_[0] if log_ else now) + window
-        return Verdict(allowed, item.amount, item.amount - len(log_), reset_at)
+            self._windows = {k: v for k, v in self._windows.items() if v[1] > now}
+        return Verdict.of(limit, count, closes_at)
 
-    def _sweep(self, now: float) -> None:
-        longest = 86_400.0  # no window of ours is longer than a day
-        for key in [k for k, v in self._logs.items() if not v or v[-1] <= now - longest]:
-            del self._logs[key]
+    async def close(self) -> None:
+        self._windows.clear()
+
+
+# Count, and open the window (its expiry) on the first request; a key found without an
+# expiry (never expected) gets one rather than counting forever.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
+class SharedWindows:
+    """Windows in Redis, shared by every API instance: one script call per request."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self._client: Any = redis_client.connect(url)
+        self._prefix = prefix
+        self._script = self._client.register_script(_HIT)
+
+    async def hit(self, limit: Limit, key: str) -> Verdict:
+        count, ttl_ms = await self._script(keys=[self._prefix + key], args=[limit.seconds * 1000])
+        return Verdict.of(limit, int(count), time.time() + int(ttl_ms) / 1000)
+
+    async def close(self) -> None:
+        await self._client.aclose()
 
 
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
-        self._shared = (
-            MovingWindowRateLimiter(
-                RedisStorage(
-                    "async+" + settings.redis_url,
-                    implementation="redispy",
-                    key_prefix=f"{settings.redis_prefix}:rl",
-                )
-            )
+        self._windows: Windows = (
+            SharedWindows(settings.redis_url, f"{settings.redis_prefix}:rl:")
             if settings.redis_url
-            else None
+            else LocalWindows()
         )
-        self._local = LocalWindows()
-        self.general = _per(settings.rate_limit_requests, settings.rate_limit_window_seconds)
-        self.login = _per(settings.rate_limit_login_requests, settings.rate_limit_window_seconds)
-        self.signup = _per(
-            settings.rate_limit_signup_requests, settings.rate_limit_signup_window_seconds
+        window = settings.rate_limit_window_seconds
+        self.general = Limit("api", settings.rate_limit_requests, window)
+        self.login = Limit("login", settings.rate_limit_login_requests, window)
+        self.signup = Limit(
+            "signup", settings.rate_limit_signup_requests, settings.rate_limit_signup_window_seconds
         )
-        self.upload = _per(
-            settings.rate_limit_upload_requests, settings.rate_limit_upload_window_seconds
+        self.upload = Limit(
+            "upload", settings.rate_limit_upload_requests, settings.rate_limit_upload_window_seconds
         )
         # token digest → account id, learnt when a token authenticates; bounded.
         self._accounts: OrderedDict[str, int] = OrderedDict()
 
-    async def hit(self, item: RateLimitItem, *identity: str) -> Verdict:
-        """Count one request against `item` for `identity`."""
-        if self._shared is None:
-            return self._local.hit(item, "/".join(identity))
+    async def hit(self, limit: Limit, *identity: str) -> Verdict:
+        """Count one request against `limit` for `identity`."""
+        key = "/".join((limit.name, str(limit.amount), str(limit.seconds), *identity))
         try:
-            allowed = await self._shared.hit(item, *identity)
-            stats = await self._shared.get_window_stats(item, *identity)
+            return await self._windows.hit(limit, key)
         except Exception:  # the shared store is down: serve rather than refuse everyone
             log.warning("rate_limit_store_unavailable", exc_info=True)
-            return Verdict(True, item.amount, item.amount, time.time() + item.get_expiry())
-        return Verdict(allowed, item.amount, max(0, stats.remaining), stats.reset_time)
+            return Verdict(True, limit.amount, limit.amount, time.time() + limit.seconds)
 
-    async def check(self, item: RateLimitItem, *identity: str) -> None:
-        """Count a request and raise 429 when over `item` (for limits keyed inside a route)."""
-        verdict = await self.hit(item, *identity)
+    async def check(self, limit: Limit, *identity: str) -> None:
+        """Count a request and raise 429 when over `limit` (for limits keyed inside a route)."""
+        verdict = await self.hit(limit, *identity)
         if not verdict.allowed:
             raise too_many(verdict)
 
@@ -149,7 +175,7 @@ class RateLimiter:
         if len(self._accounts) > 50_000:
             self._accounts.popitem(last=False)
         if not known:
-            await self.hit(self.general, "api", f"account:{account_id}")
+            await self.hit(self.general, f"account:{account_id}")
 
     def caller_key(self, token: str | None, client_ip: str) -> str:
         if token is None:
@@ -157,6 +183,9 @@ class RateLimiter:
         digest = token_digest(token)
         account_id = self._accounts.get(digest)
         return f"account:{account_id}" if account_id is not None else f"token:{digest}"
+
+    async def close(self) -> None:
+        await self._windows.close()
 
 
 def token_digest(token: str) -> str:
@@ -220,7 +249,7 @@ async def _verdict(limiter: RateLimiter, scope: Scope, path: str) -> Verdict:
     )
     caller = limiter.caller_key(token, ip)
     if scope.get("method") == "POST":
-        special: tuple[RateLimitItem, str] | None = None
+        special: tuple[Limit, str] | None = None
         if path in _LOGIN_PATHS:
             special = (limiter.login, f"ip:{ip}")
         elif path == "/api/v1/accounts":
@@ -228,7 +257,7 @@ async def _verdict(limiter: RateLimiter, scope: Scope, path: str) -> Verdict:
         elif path in _UPLOAD_PATHS:
             special = (limiter.upload, caller)
         if special is not None:
-            strict = await limiter.hit(special[0], path, special[1])
+            strict = await limiter.hit(special[0], special[1])
             if not strict.allowed:
                 return strict
-    return await limiter.hit(limiter.general, "api", caller)
+    return await limiter.hit(limiter.general, caller)

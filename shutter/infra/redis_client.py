@@ -1,4 +1,13 @@
-"""Redis connections for optional, best-effort stores (entity cache, replica stickiness).
+"""Redis connections: one Redis (`redis://`) or a Redis Cluster (`redis+cluster://node`).
+
+Every Redis user (feeds, entity cache, events, rate limits, replica stickiness) connects
+through `connect`, so each works on a cluster; each keeps its keys to one slot per
+command or uses the cluster-aware form (`mget_many`).
+
+Best-effort stores (entity cache, replica stickiness) must never fail or slow a request
+when Redis is gone: calls carry short socket timeouts, and after a failure the store
+rests (answers as if empty) for a moment instead of paying a connection timeout on
+every request.
 
 Such a store must never fail or slow a request when Redis is gone: calls carry short
 socket timeouts, and after a failure the store rests (answers as if empty) for a moment
@@ -19,14 +28,33 @@ SOCKET_TIMEOUT_SECONDS = 0.5
 REST_SECONDS = 2.0
 
 
-def connect(url: str) -> Any:
+CLUSTER_SCHEME = "redis+cluster://"
+
+
+def is_cluster(url: str) -> bool:
+    return url.startswith(CLUSTER_SCHEME)
+
+
+def connect(url: str, *, timeout: float | None = SOCKET_TIMEOUT_SECONDS) -> Any:
+    """A client of the Redis at `url`, or of the Redis Cluster one of whose nodes it names.
+
+    `timeout=None` is for a pub/sub reader, which waits on its socket by design.
+    """
+    options: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if is_cluster(url):
+        from redis.asyncio.cluster import RedisCluster
+
+        return RedisCluster.from_url("redis://" + url.removeprefix(CLUSTER_SCHEME), **options)
     from redis.asyncio import Redis
 
-    return Redis.from_url(
-        url,
-        socket_timeout=SOCKET_TIMEOUT_SECONDS,
-        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-    )
+    return Redis.from_url(url, **options)
+
+
+async def mget_many(client: Any, keys: list[str]) -> list[bytes | None]:
+    """MGET of keys that may live on different slots (split by node on a cluster)."""
+    if hasattr(client, "mget_nonatomic"):
+        return list(await client.mget_nonatomic(keys))
+    return list(await client.mget(keys))
 
 
 class Breaker:

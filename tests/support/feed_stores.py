@@ -16,6 +16,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,30 @@ def delete_prefix(url: str, prefix: str, *, cluster: bool = False) -> None:
     client.close()
 
 
+@contextmanager
+def redis_space(request: pytest.FixtureRequest, topology: str) -> Iterator[tuple[str, str]]:
+    """(SHUTTER_REDIS_URL, key prefix) on the machine's Redis (`redis`) or on the test
+    session's Redis Cluster (`cluster`). The prefix is new; its keys (and only those) are
+    deleted afterwards."""
+    if topology == "cluster":
+        node, cluster = request.getfixturevalue("redis_cluster_url"), True
+    else:
+        _require(redis_answers(), f"Redis is not reachable at {REDIS_URL}")
+        node, cluster = REDIS_URL, False
+    prefix = f"shutter-test-{uuid.uuid4().hex[:10]}"
+    try:
+        yield (node.replace("redis://", "redis+cluster://") if cluster else node), prefix
+    finally:
+        delete_prefix(node, prefix, cluster=cluster)
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def shared_redis(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """`redis_space` on each topology in turn."""
+    with redis_space(request, request.param) as space:
+        yield space
+
+
 async def _empty_tables(ctx: AppContext) -> None:
     async with ctx.db.write() as session:
         for table in reversed(Base.metadata.sorted_tables):
@@ -135,26 +160,12 @@ async def store_app(
     if request.param == "sql":
         yield app_and_ctx
         return
-    if request.param == "cluster":
-        url, cluster = request.getfixturevalue("redis_cluster_url"), True
-    else:
-        _require(redis_answers(), f"Redis is not reachable at {REDIS_URL}")
-        url, cluster = REDIS_URL, False
-    prefix = f"shutter-test-{uuid.uuid4().hex[:10]}"
-    # The event bus, rate limiter and entity cache speak to one Redis, not a cluster: on
-    # the cluster param only the feeds go there.
-    feed_url = url.replace("redis://", "redis+cluster://") if cluster else ""
-    settings = settings_for_tests(
-        tmp_path, database_url, redis_url=REDIS_URL, redis_prefix=prefix, feed_redis_url=feed_url
-    )
-    app = create_app(settings)
-    try:
+    with redis_space(request, request.param) as (url, prefix):
+        # Everything Redis holds goes there: feeds, entity cache, events, rate limits.
+        settings = settings_for_tests(tmp_path, database_url, redis_url=url, redis_prefix=prefix)
+        app = create_app(settings)
         async with app.router.lifespan_context(app):
             yield app, app.state.ctx
-    finally:
-        delete_prefix(REDIS_URL, prefix)
-        if cluster:
-            delete_prefix(url, prefix, cluster=True)
 
 
 @pytest.fixture
