@@ -122,8 +122,9 @@ class Settings(BaseSettings):
     # --- scaled profile ---------------------------------------------------------------------
     redis_url: str = Field(
         "",
-        description="redis://host:port/db. Empty (embedded): rate limits and events stay "
-        "in-process. Set: shared by every API and worker process.",
+        description="redis://host:port/db, or redis+cluster://host:port (a node of a Redis "
+        "Cluster). Empty (embedded): feeds, cache, rate limits and events stay in-process. "
+        "Set: shared by every API and worker process.",
     )
 
     redis_prefix: str = Field(
@@ -131,8 +132,8 @@ class Settings(BaseSettings):
     )
     feed_redis_url: str = Field(
         "",
-        description="Redis of the home feeds; empty: SHUTTER_REDIS_URL. "
-        "`redis+cluster://host:port` names a node of a Redis Cluster (feed keys are "
+        description="Redis of the home feeds when they should live apart; empty: "
+        "SHUTTER_REDIS_URL. Either may be `redis+cluster://host:port` (feed keys are "
         "hash-tagged per account, so each feed lives on one slot).",
     )
 
