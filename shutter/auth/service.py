@@ -12,9 +12,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
@@ -289,15 +290,20 @@ class Caller:
     account: Account | None
 
 
+@cache
+def _caller_query() -> Select[Token, Account]:
+    # Built once: every API request runs it, and building it (and its cache key) per
+    # request cost about as much as running it.
+    return (
+        select(Token, Account)
+        .outerjoin(Account, Account.id == Token.account_id)
+        .where(Token.token_hash == bindparam("token_hash"))
+    )
+
+
 async def authenticate(session: AsyncSession, raw_token: str) -> Caller | None:
     """The caller behind a bearer token, or None when it is unknown, revoked or expired."""
-    row = (
-        await session.execute(
-            select(Token, Account)
-            .outerjoin(Account, Account.id == Token.account_id)
-            .where(Token.token_hash == digest(raw_token))
-        )
-    ).first()
+    row = (await session.execute(_caller_query(), {"token_hash": digest(raw_token)})).first()
     if row is None:
         return None
     token, account = row
