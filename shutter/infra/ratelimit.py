@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import structlog
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,8 +29,6 @@ from shutter.infra import redis_client
 from shutter.infra.errors import ApiError
 from shutter.infra.http import bearer_token, json_response
 from shutter.infra.settings import Settings
-
-log = structlog.get_logger("shutter.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,10 @@ class Verdict:
 
     def retry_after(self) -> str:
         return str(max(1, int(self.reset_at - time.time() + 0.999)))
+
+
+class StoreUnavailable(Exception):
+    """The shared counters cannot be reached (limits then fail open)."""
 
 
 class Windows(Protocol):
@@ -119,9 +120,20 @@ class SharedWindows:
         self._client: Any = redis_client.connect(url)
         self._prefix = prefix
         self._script = self._client.register_script(_HIT)
+        # After a failure, requests skip Redis for a moment instead of each waiting out
+        # a socket timeout against a Redis that hangs.
+        self._breaker = redis_client.Breaker("rate limits")
 
     async def hit(self, limit: Limit, key: str) -> Verdict:
-        count, ttl_ms = await self._script(keys=[self._prefix + key], args=[limit.seconds * 1000])
+        if self._breaker.open:
+            raise StoreUnavailable
+        try:
+            count, ttl_ms = await self._script(
+                keys=[self._prefix + key], args=[limit.seconds * 1000]
+            )
+        except Exception as exc:
+            self._breaker.trip(exc)
+            raise StoreUnavailable from exc
         return Verdict.of(limit, int(count), time.time() + int(ttl_ms) / 1000)
 
     async def close(self) -> None:
@@ -152,8 +164,7 @@ class RateLimiter:
         key = "/".join((limit.name, str(limit.amount), str(limit.seconds), *identity))
         try:
             return await self._windows.hit(limit, key)
-        except Exception:  # the shared store is down: serve rather than refuse everyone
-            log.warning("rate_limit_store_unavailable", exc_info=True)
+        except StoreUnavailable:  # serve rather than refuse everyone (logged by the breaker)
             return Verdict(True, limit.amount, limit.amount, time.time() + limit.seconds)
 
     async def check(self, limit: Limit, *identity: str) -> None:
