@@ -6,10 +6,12 @@ See shutter/feed/service.py for how feeds are written.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import structlog
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
@@ -17,9 +19,9 @@ from shutter.feed.models import FeedEntry
 from shutter.feed.store import FeedUnavailable
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
-from shutter.infra.pagination import PageParams, paginate
+from shutter.infra.pagination import PageParams, PageShape, page_values, paginate_bound
 from shutter.posts.models import Post
-from shutter.posts.render import page_of_statuses
+from shutter.posts.render import bound_page_query, run_page, viewer_params
 
 log = structlog.get_logger("shutter.feed")
 
@@ -47,10 +49,9 @@ async def home_page(
         if not merged:
             # The embedded profile's usual case: the feed table holds own posts too and
             # nothing is merged, so the page is one index range read with its statuses.
-            query = sql_home_query(account_id=viewer.id)
-            return await page_of_statuses(
-                session, ctx, query, FeedEntry.post_id, page, viewer=viewer, hide_muted=True
-            )
+            values = page_values(page) | viewer_params(viewer)
+            statement = _sql_home_statement(PageShape.of(page))
+            return await run_page(session, ctx, statement, values, page, viewer=viewer)
     window = page.limit * WINDOW_FACTOR
     feed_ids: list[int] = []
     pull_all = False
@@ -70,11 +71,11 @@ async def home_page(
     # A full window ends somewhere inside the feed: merged posts past that end would
     # let the next page's cursor jump over feed entries not read yet.
     edge = feed_ids[-1] if len(feed_ids) == window else None
-    query = home_query(
-        viewer_id=viewer.id, feed_ids=feed_ids, merged_authors=merged, page=page, edge=edge
+    statement, values = home_statement(
+        feed_ids=feed_ids, merged_authors=merged, page=page, edge=edge
     )
-    body, cursors = await page_of_statuses(
-        session, ctx, query, Post.id, page, viewer=viewer, hide_muted=True
+    body, cursors = await run_page(
+        session, ctx, statement, values | viewer_params(viewer), page, viewer=viewer
     )
     if edge is not None and len(cursors) < page.limit:
         cursors.append(edge)  # a short page still moves past the whole window
@@ -112,48 +113,81 @@ async def _merged_authors(
     return list(await session.scalars(query))
 
 
-def sql_home_query(*, account_id: int) -> Select[int]:
-    """The post ids of a home feed kept in the feed table (an index range once paginated)."""
-    return select(FeedEntry.post_id).where(FeedEntry.account_id == account_id)
+@lru_cache(maxsize=8)
+def _sql_home_statement(shape: PageShape) -> Select[Any]:
+    """A home feed kept in the feed table: one index range (account, post id)."""
+    query = select(FeedEntry.post_id).where(FeedEntry.account_id == bindparam("viewer"))
+    return bound_page_query(query, FeedEntry.post_id, shape, hide_muted=True)
 
 
-def home_query(
-    *,
-    viewer_id: int,
-    feed_ids: list[int],
-    merged_authors: list[int],
-    page: PageParams,
-    edge: int | None,
-) -> Select[int]:
-    """Post ids of the store's window merged with the pulled authors' top-level posts.
+@dataclass(frozen=True)
+class HomeShape:
+    """What the home statement's structure depends on (its values are bind parameters)."""
 
-    Each pulled author is its own index range (posts by account, id), newest `limit`
-    under the page's bounds, and not past the window's `edge`. Window entries count only
-    while their author is still followed (or is the viewer).
+    pulled_parts: int  # one index range per pulled author; 0: one range over them all
+    with_window: bool  # entries from the store
+    with_edge: bool
+    page: PageShape
+
+
+def home_statement(
+    *, feed_ids: list[int], merged_authors: list[int], page: PageParams, edge: int | None
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The page statement for the store's window merged with the pulled authors' posts,
+    and its values (without the viewer's, see `viewer_params`).
+
+    Pulled are the viewer (bind parameter `viewer`) and the merged authors.
     """
-    pulled = [viewer_id, *merged_authors]
-    parts: list[Select[int]] = []
-    groups = [pulled] if len(pulled) <= MAX_UNION_PARTS else []
-    for author_id in pulled if groups else []:
-        parts.append(_pulled_part(Post.account_id == author_id, page, edge))
-    if not groups:  # very many: one range over all of them (the store is down)
-        parts.append(_pulled_part(Post.account_id.in_(pulled), page, edge))
+    pulled = len(merged_authors) + 1
+    shape = HomeShape(
+        pulled_parts=pulled if pulled <= MAX_UNION_PARTS else 0,
+        with_window=bool(feed_ids),
+        with_edge=edge is not None,
+        page=PageShape.of(page),
+    )
+    values: dict[str, Any] = page_values(page)
+    if shape.pulled_parts:
+        values |= {f"author_{i}": author for i, author in enumerate(merged_authors, 1)}
+    else:
+        values["authors"] = merged_authors
     if feed_ids:
-        followed = graph.followed_query(account_id=viewer_id)
+        values["feed_ids"] = feed_ids
+    if edge is not None:
+        values["edge"] = edge
+    return _home_statement(shape), values
+
+
+@lru_cache(maxsize=512)
+def _home_statement(shape: HomeShape) -> Select[Any]:
+    """Each pulled author is its own index range (posts by account, id), newest `limit`
+    under the page's bounds, and not past the window's `edge`. Window entries count only
+    while their author is still followed (or is the viewer)."""
+    viewer: BindParameter[int] = bindparam("viewer")
+    parts: list[Select[int]] = []
+    for index in range(shape.pulled_parts):
+        author = viewer if index == 0 else bindparam(f"author_{index}")
+        parts.append(_pulled_part(Post.account_id == author, shape))
+    if not shape.pulled_parts:  # very many: one range over all of them (the store is down)
+        authors = Post.account_id.in_(bindparam("authors", expanding=True))
+        parts.append(_pulled_part(authors | (Post.account_id == viewer), shape))
+    if shape.with_window:
+        followed = graph.followed_query(account_id=viewer)
         parts.append(
             select(Post.id).where(
-                Post.id.in_(feed_ids)
-                & (Post.account_id.in_(followed) | (Post.account_id == viewer_id))
+                Post.id.in_(bindparam("feed_ids", expanding=True))
+                & (Post.account_id.in_(followed) | (Post.account_id == viewer))
             )
         )
-    return select(Post.id).where(Post.id.in_(union_all(*parts)))
+    query = select(Post.id).where(Post.id.in_(union_all(*parts)))
+    return bound_page_query(query, Post.id, shape.page, hide_muted=True)
 
 
-def _pulled_part(authors: Any, page: PageParams, edge: int | None) -> Select[int]:
+def _pulled_part(authors: Any, shape: HomeShape) -> Select[int]:
     query = select(Post.id).where(authors & Post.in_reply_to_id.is_(None))
-    if edge is not None:
-        query = query.where(Post.id >= edge if page.min_id is None else Post.id <= edge)
-    return select(paginate(query, Post.id, page).subquery().c.id)
+    if shape.with_edge:
+        edge: BindParameter[int] = bindparam("edge")
+        query = query.where(Post.id >= edge if not shape.page.min_id else Post.id <= edge)
+    return select(paginate_bound(query, Post.id, shape.page).subquery().c.id)
 
 
 # --- rebuilding ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import BindParameter, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
@@ -73,7 +73,7 @@ async def follower_ids_page(
 
 def followed_query(
     *,
-    account_id: int,
+    account_id: int | BindParameter[int],
     more_followers_than: int | None = None,
     at_most_followers: int | None = None,
     visible_only: bool = False,

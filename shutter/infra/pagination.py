@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import field_validator
-from sqlalchemy import Select
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 from starlette.datastructures import URL
 
@@ -45,6 +46,44 @@ def paginate(query: S, column: InstrumentedAttribute[int], page: PageParams) -> 
         # The page right above min_id: ascending from it, flipped back by the caller.
         return query.where(column > page.min_id).order_by(column.asc()).limit(page.limit)
     return query.order_by(column.desc()).limit(page.limit)
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """Which bounds a page has: what a statement built once per shape depends on."""
+
+    max_id: bool
+    since_id: bool
+    min_id: bool
+
+    @classmethod
+    def of(cls, page: PageParams) -> PageShape:
+        return cls(page.max_id is not None, page.since_id is not None, page.min_id is not None)
+
+
+def paginate_bound(query: S, column: InstrumentedAttribute[int] | Any, shape: PageShape) -> S:
+    """`paginate` with bind parameters (`max_id`, `since_id`, `min_id`, `limit`), for
+    statements built once and run with `page_values`."""
+    if shape.max_id:
+        query = query.where(column < bindparam("max_id"))
+    if shape.since_id:
+        query = query.where(column > bindparam("since_id"))
+    if shape.min_id:
+        return (
+            query.where(column > bindparam("min_id"))
+            .order_by(column.asc())
+            .limit(bindparam("limit"))
+        )
+    return query.order_by(column.desc()).limit(bindparam("limit"))
+
+
+def page_values(page: PageParams) -> dict[str, int]:
+    values = {"limit": page.limit}
+    for name in ("max_id", "since_id", "min_id"):
+        value = getattr(page, name)
+        if value is not None:
+            values[name] = value
+    return values
 
 
 def link_header(url: URL, ids: list[int]) -> dict[str, str]:

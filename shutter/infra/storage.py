@@ -159,13 +159,20 @@ class LocalStorage:
         return found[:limit]
 
     def _walk(self, prefix: str) -> list[StoredObject]:
+        """Files whose key starts with `prefix`. Another process may be deleting files
+        meanwhile (purges, sweeps): what vanishes during the walk is skipped."""
         found = []
-        for path in self.root.rglob("*"):
-            if not path.is_file() or path.name.startswith(".tmp-"):
-                continue
-            key = path.relative_to(self.root).as_posix()
-            if key.startswith(prefix):
-                stat = path.stat()
+        start = self.root / prefix.rpartition("/")[0]
+        for folder, _subfolders, names in os.walk(start):  # a vanished folder is skipped
+            for name in names:
+                path = Path(folder) / name
+                key = path.relative_to(self.root).as_posix()
+                if name.startswith(".tmp-") or not key.startswith(prefix):
+                    continue
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:
+                    continue
                 found.append(
                     StoredObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
                 )

@@ -23,7 +23,7 @@ from shutter.accounts.models import Account
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
-from shutter.infra.pagination import PageParams, paginate
+from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
 from shutter.posts.likes import viewer_flags
 from shutter.posts.models import Bookmark, Like, Post
 from shutter.posts.schemas import HydratedPost, status_json
@@ -150,7 +150,37 @@ async def page_of_statuses(
         # In the page's own query: pages stay full and it costs no extra round trip.
         extended = extended.where(_not_hidden(hide_muted))
     paged = paginate(extended, cursor if cursor is not None else post_id, page)
-    rows = page_rows(list((await session.execute(paged, viewer_params(viewer))).all()))
+    return await run_page(
+        session, ctx, paged, viewer_params(viewer), page, viewer=viewer, check_private=check_private
+    )
+
+
+def bound_page_query(
+    query: Select[Any],
+    post_id: InstrumentedAttribute[int],
+    shape: PageShape,
+    *,
+    hide_muted: bool,
+) -> Select[Any]:
+    """`page_of_statuses`' statement for a signed-in viewer, built with bind parameters:
+    cache it per shape, run it with `run_page` and `page_values(page) |
+    viewer_params(viewer)` (building it per request costs more than running it)."""
+    extended = with_cache_keys(query, post_id, with_flags=True).where(_not_hidden(hide_muted))
+    return paginate_bound(extended, post_id, shape)
+
+
+async def run_page(
+    session: AsyncSession,
+    ctx: AppContext,
+    statement: Select[Any],
+    values: dict[str, Any],
+    page: PageParams,
+    *,
+    viewer: Account | None,
+    check_private: bool = False,
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Run a page statement and render its rows; also the cursor ids for Link headers."""
+    rows = page_rows(list((await session.execute(statement, values)).all()))
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
     shown = await visible_rows(session, rows, viewer=viewer) if check_private else rows
