@@ -855,28 +855,35 @@ def _mark(ok: bool) -> str:
     return "[green]✓[/green]" if ok else "[red]✗[/red]"
 
 
+PAIR_HEADINGS = (
+    *("conc.", "feed req/s", "p50 ms", "p99 ms"),
+    *("hello req/s", "hello p99 ms", "feed/hello", "errors"),
+)
+
+
+def pair_cells(pair: Pair) -> list[str]:
+    """One feed/hello pair as table cells, under PAIR_HEADINGS."""
+    feed, hello = pair.feed, pair.hello
+    errors = feed.non_2xx + feed.socket_errors + hello.non_2xx + hello.socket_errors
+    return [
+        str(feed.concurrency),
+        f"{feed.rps:.0f}",
+        f"{feed.p50_ms:.1f}",
+        f"{feed.p99_ms:.1f}",
+        f"{hello.rps:.0f}",
+        f"{hello.p99_ms:.1f}",
+        f"{pair.ratio:.3f}",
+        str(errors),
+    ]
+
+
 def results_table(reports: list[BackendReport]) -> Table:
     table = Table(title="Home feed (20 posts) through `shutter serve`")
-    for heading in ("backend", "workers", "conc.", "feed req/s", "p50 ms", "p99 ms"):
-        table.add_column(heading, justify="right")
-    for heading in ("hello req/s", "hello p99 ms", "feed/hello", "errors"):
+    for heading in ("backend", "workers", *PAIR_HEADINGS):
         table.add_column(heading, justify="right")
     for report in reports:
         for pair in report.pairs:
-            feed, hello = pair.feed, pair.hello
-            errors = feed.non_2xx + feed.socket_errors + hello.non_2xx + hello.socket_errors
-            table.add_row(
-                report.backend,
-                str(report.workers),
-                str(feed.concurrency),
-                f"{feed.rps:.0f}",
-                f"{feed.p50_ms:.1f}",
-                f"{feed.p99_ms:.1f}",
-                f"{hello.rps:.0f}",
-                f"{hello.p99_ms:.1f}",
-                f"{pair.ratio:.2f}",
-                str(errors) if errors else "0",
-            )
+            table.add_row(report.backend, str(report.workers), *pair_cells(pair))
     return table
 
 

@@ -221,25 +221,11 @@ def measure(
 
 def table(runs: list[Run]) -> Table:
     out = Table(title="Home feed (20 posts), PostgreSQL + Redis, two API processes")
-    for heading in ("topology", "conc.", "feed req/s", "p50 ms", "p99 ms", "hello req/s"):
-        out.add_column(heading, justify="right")
-    for heading in ("hello p99 ms", "feed/hello", "errors"):
+    for heading in ("topology", *base.PAIR_HEADINGS):
         out.add_column(heading, justify="right")
     for run in runs:
         for pair in run.pairs:
-            feed, hello = pair.feed, pair.hello
-            errors = feed.non_2xx + feed.socket_errors + hello.non_2xx + hello.socket_errors
-            out.add_row(
-                run.topology,
-                str(feed.concurrency),
-                f"{feed.rps:.0f}",
-                f"{feed.p50_ms:.1f}",
-                f"{feed.p99_ms:.1f}",
-                f"{hello.rps:.0f}",
-                f"{hello.p99_ms:.1f}",
-                f"{pair.ratio:.3f}",
-                str(errors),
-            )
+            out.add_row(run.topology, *base.pair_cells(pair))
     return out
 
 
