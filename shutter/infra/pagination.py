@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -36,18 +37,6 @@ class PageParams(QueryParams):
         return max(1, min(value, MAX_LIMIT))
 
 
-def paginate(query: S, column: InstrumentedAttribute[int], page: PageParams) -> S:
-    """Apply the page's bounds and order to `query` (newest first, or just above min_id)."""
-    if page.max_id is not None:
-        query = query.where(column < page.max_id)
-    if page.since_id is not None:
-        query = query.where(column > page.since_id)
-    if page.min_id is not None:
-        # The page right above min_id: ascending from it, flipped back by the caller.
-        return query.where(column > page.min_id).order_by(column.asc()).limit(page.limit)
-    return query.order_by(column.desc()).limit(page.limit)
-
-
 @dataclass(frozen=True)
 class PageShape:
     """Which bounds a page has: what a statement built once per shape depends on."""
@@ -61,20 +50,28 @@ class PageShape:
         return cls(page.max_id is not None, page.since_id is not None, page.min_id is not None)
 
 
+def paginate(query: S, column: InstrumentedAttribute[int], page: PageParams) -> S:
+    """Apply the page's bounds and order to `query` (newest first, or just above min_id)."""
+    return _bounded(query, column, PageShape.of(page), lambda name: getattr(page, name))
+
+
 def paginate_bound(query: S, column: InstrumentedAttribute[int] | Any, shape: PageShape) -> S:
     """`paginate` with bind parameters (`max_id`, `since_id`, `min_id`, `limit`), for
     statements built once and run with `page_values`."""
+    return _bounded(query, column, shape, bindparam)
+
+
+def _bounded(query: S, column: Any, shape: PageShape, value: Callable[[str], Any]) -> S:
     if shape.max_id:
-        query = query.where(column < bindparam("max_id"))
+        query = query.where(column < value("max_id"))
     if shape.since_id:
-        query = query.where(column > bindparam("since_id"))
+        query = query.where(column > value("since_id"))
     if shape.min_id:
-        return (
-            query.where(column > bindparam("min_id"))
-            .order_by(column.asc())
-            .limit(bindparam("limit"))
-        )
-    return query.order_by(column.desc()).limit(bindparam("limit"))
+        # The page right above min_id: ascending from it, flipped back by the caller.
+        query = query.where(column > value("min_id")).order_by(column.asc())
+    else:
+        query = query.order_by(column.desc())
+    return query.limit(value("limit"))
 
 
 def page_values(page: PageParams) -> dict[str, int]:
