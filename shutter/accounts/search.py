@@ -120,9 +120,13 @@ async def _search_postgres(
     query = query.order_by(tier, score.desc(), Account.username_lower).limit(limit).offset(offset)
     # The planner prices pg_trgm's operators as cheap and, on tables up to some 10^5 rows,
     # prefers a sequential scan computing similarity on every row (measured: 200 ms at
-    # 50,000 accounts, against 15 ms through the indexes). This transaction only.
-    await session.execute(text("SET LOCAL enable_seqscan = off"))
-    return list(await session.scalars(query))
+    # 50,000 accounts, against 15 ms through the indexes). For this query only: reads
+    # run outside a transaction, where SET LOCAL would not hold.
+    await session.execute(text("SET enable_seqscan = off"))
+    try:
+        return list(await session.scalars(query))
+    finally:
+        await session.execute(text("RESET enable_seqscan"))
 
 
 def _fts_expression(q: str) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account, Credential
 from shutter.infra.context import AppContext
-from shutter.infra.db import utcnow
+from shutter.infra.db import account_changed, utcnow
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id
 from shutter.infra.settings import Settings
@@ -229,6 +229,7 @@ async def do_update_credentials(
     if avatar is not None:
         account.avatar_key = await media.process_avatar(ctx, avatar)
     account.updated_at = utcnow()
+    account_changed(session, account.id)
     await session.flush()
     if was_locked and not account.locked:
         # Mastodon's rule: opening a locked account lets everyone who asked in.
@@ -263,3 +264,4 @@ async def adjust_counts(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    account_changed(session, account_id)

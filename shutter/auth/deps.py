@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
 from shutter.auth import service
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
+from shutter.infra.context import AppContext
 from shutter.infra.db import on_replica
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.errors import ApiError
@@ -27,6 +30,25 @@ async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> C
     raw = bearer_token(request.headers.get("authorization"), request.query_params)
     if raw is None:
         return None
+    load = partial(_load_caller, request, ctx, session, raw)
+    # Reads may use a caller this process remembers (see shutter/auth/callers.py); a
+    # write reads its caller in its own request, and so does a read served by a replica,
+    # whose lag would let a remembered caller outlive a change.
+    if request.method == "GET" and not on_replica(session):
+        caller = await ctx.callers.lookup(raw, load)
+    else:
+        caller = await load()
+    if caller is None:
+        raise ApiError(401, "The access token is invalid")
+    if caller.account is not None:
+        # From now on this token's requests count against its account's budget.
+        await ctx.ratelimiter.learn_account(raw, caller.account.id)
+    return caller
+
+
+async def _load_caller(
+    request: Request, ctx: AppContext, session: AsyncSession, raw: str
+) -> Caller | None:
     caller = await service.authenticate(session, raw)
     if caller is None and on_replica(session):
         # A token issued a moment ago may not have reached the replica yet.
@@ -34,11 +56,6 @@ async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> C
             caller = await service.authenticate(primary, raw)
         if caller is not None:
             await ctx.db.sticky.mark(client_key(request))
-    if caller is None:
-        raise ApiError(401, "The access token is invalid")
-    if caller.account is not None:
-        # From now on this token's requests count against its account's budget.
-        await ctx.ratelimiter.learn_account(raw, caller.account.id)
     return caller
 
 

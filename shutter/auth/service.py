@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -22,7 +22,7 @@ from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.auth.scopes import parse_scopes, within
-from shutter.infra.db import utcnow
+from shutter.infra.db import account_changed, utcnow
 from shutter.infra.errors import ApiError
 from shutter.infra.ids import ids
 from shutter.infra.settings import Settings
@@ -235,6 +235,7 @@ async def grant_refresh_token(
         scopes = requested
     old.revoked_at = utcnow()
     old.refresh_hash = None
+    account_changed(session, old.account_id)
     account = await accounts.access_account(session, old.account_id)
     return await issue_token(session, app=app, account=account, scopes=scopes)
 
@@ -269,7 +270,7 @@ async def do_create_code(
 async def do_revoke(session: AsyncSession, *, app: App, raw_token: str) -> None:
     """Revoke an access or refresh token of this app (unknown tokens are not an error)."""
     hashed = digest(raw_token)
-    await session.execute(
+    revoked = await session.scalars(
         update(Token)
         .where(
             ((Token.token_hash == hashed) | (Token.refresh_hash == hashed))
@@ -277,7 +278,11 @@ async def do_revoke(session: AsyncSession, *, app: App, raw_token: str) -> None:
             & Token.revoked_at.is_(None)
         )
         .values(revoked_at=utcnow())
+        .returning(Token.account_id)
     )
+    for account_id in revoked:
+        if account_id is not None:
+            account_changed(session, account_id)
 
 
 @dataclass(frozen=True)
@@ -288,6 +293,7 @@ class Caller:
     app_id: int
     scopes: frozenset[str]
     account: Account | None
+    expires_at: datetime | None = None
 
 
 @cache
@@ -313,7 +319,8 @@ async def authenticate(session: AsyncSession, raw_token: str) -> Caller | None:
         return None
     if account is not None and account.suspended_at is not None:
         return None
-    return Caller(token.id, token.app_id, frozenset(token.scopes.split()), account)
+    scopes = frozenset(token.scopes.split())
+    return Caller(token.id, token.app_id, scopes, account, token.expires_at)
 
 
 async def access_app(session: AsyncSession, app_id: int) -> App:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shutter.auth.callers import CallerCache
 from shutter.feed.store import FeedStore, create_feed_store
 from shutter.infra.cache import EntityCache, create_cache
 from shutter.infra.db import Database
@@ -22,20 +23,26 @@ class AppContext:
     ratelimiter: RateLimiter
     events: EventBus
     feeds: FeedStore
+    callers: CallerCache
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
+        db = Database(settings)
+        callers = CallerCache(settings)
+        db.on_accounts_changed = callers.accounts_changed
         return cls(
             settings=settings,
-            db=Database(settings),
+            db=db,
             storage=create_storage(settings),
             cache=create_cache(settings),
             ratelimiter=RateLimiter(settings),
             events=EventBus(settings),
             feeds=create_feed_store(settings),
+            callers=callers,
         )
 
     async def close(self) -> None:
+        await self.callers.close()
         await self.events.close()
         await self.cache.close()
         await self.ratelimiter.close()

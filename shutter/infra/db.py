@@ -11,7 +11,7 @@ primary if the chosen one cannot be reached). Jobs and writes always use the pri
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +81,12 @@ def writing(session: AsyncSession) -> bool:
 AfterCommit = Callable[[], None]
 
 
+def account_changed(session: AsyncSession, account_id: int) -> None:
+    """Note that this transaction changes an account or revokes one of its tokens (see
+    `Database.write`: what keeps copies of accounts hears of it after the commit)."""
+    session.info.setdefault("changed_accounts", set()).add(account_id)
+
+
 def on_commit(session: AsyncSession, callback: AfterCommit) -> None:
     """Run `callback` once the session's transaction commits (never if it rolls back)."""
     session.info.setdefault("after_commit", []).append(callback)
@@ -121,6 +127,18 @@ def _configure_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Prepared statements are planned once for all their values (a generic plan). Left to
+# choose, PostgreSQL planned the home feed's statement anew on every run (a plan for
+# the given values always looks cheaper), and planning cost more than running it.
+# Statements whose best plan depends on a value write it into their text
+# (`literal_execute`). See docs/decisions/0010-read-path-callers-and-plans.md.
+_PLAN_ONCE = {"server_settings": {"plan_cache_mode": "force_generic_plan"}}
+
+
+def _postgres_engine(url: str) -> AsyncEngine:
+    return create_async_engine(url, pool_size=10, max_overflow=20, connect_args=_PLAN_ONCE)
+
+
 def _autocommit(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -142,12 +160,12 @@ class Database:
         else:
             # No pre-ping: it costs a round trip per checkout; a connection found dead
             # invalidates the pool and the next checkout reconnects.
-            self.write_engine = create_async_engine(url, pool_size=10, max_overflow=20)
+            self.write_engine = _postgres_engine(url)
             # Same pool; reads run without BEGIN and ROLLBACK, two round trips saved on
             # every request (a read session never writes, and needs no snapshot).
             self.read_engine = _autocommit(self.write_engine)
         self.replica_engines = [
-            _autocommit(create_async_engine(replica, pool_size=10, max_overflow=20))
+            _autocommit(_postgres_engine(replica))
             for replica in settings.replica_urls
         ]
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
@@ -156,6 +174,7 @@ class Database:
             [async_sessionmaker(e, expire_on_commit=False) for e in self.replica_engines]
         )
         self.sticky = Stickiness(settings)
+        self.on_accounts_changed: Callable[[set[int]], Awaitable[None]] | None = None
 
     @property
     def has_replicas(self) -> bool:
@@ -181,10 +200,19 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A transaction that commits when the block ends without an exception."""
-        async with self._write_sessions() as session, session.begin():
-            session.info["writing"] = True
-            yield session
+        """A transaction that commits when the block ends without an exception.
+
+        Accounts it marked changed (`account_changed`) are announced to `on_accounts_changed`
+        after the commit and before the block's caller goes on, so a response sent after
+        a write never races the announcement.
+        """
+        async with self._write_sessions() as session:
+            async with session.begin():
+                session.info["writing"] = True
+                yield session
+            changed = session.info.pop("changed_accounts", None)
+            if changed and self.on_accounts_changed is not None:
+                await self.on_accounts_changed(changed)
 
     async def dispose(self) -> None:
         await self.sticky.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import field_validator
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Integer, Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 from starlette.datastructures import URL
 
@@ -58,7 +58,16 @@ def paginate(query: S, column: InstrumentedAttribute[int], page: PageParams) -> 
 def paginate_bound(query: S, column: InstrumentedAttribute[int] | Any, shape: PageShape) -> S:
     """`paginate` with bind parameters (`max_id`, `since_id`, `min_id`, `limit`), for
     statements built once and run with `page_values`."""
-    return _bounded(query, column, shape, bindparam)
+    return _bounded(query, column, shape, _page_parameter)
+
+
+def _page_parameter(name: str) -> Any:
+    # The limit is written into the statement's text when it runs (a few distinct
+    # values): statements are planned once for all their values (generic plans, see
+    # infra/db.py), and a plan for an unseen LIMIT assumes a tenth of the rows are wanted.
+    if name == "limit":
+        return bindparam(name, type_=Integer, literal_execute=True)
+    return bindparam(name)
 
 
 def _bounded(query: S, column: Any, shape: PageShape, value: Callable[[str], Any]) -> S:

@@ -8,10 +8,6 @@ Best-effort stores (entity cache, replica stickiness) must never fail or slow a 
 when Redis is gone: calls carry short socket timeouts, and after a failure the store
 rests (answers as if empty) for a moment instead of paying a connection timeout on
 every request.
-
-Such a store must never fail or slow a request when Redis is gone: calls carry short
-socket timeouts, and after a failure the store rests (answers as if empty) for a moment
-instead of paying a connection timeout on every request.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.graph import service as graph
@@ -42,7 +42,11 @@ async def trending_rows(
     """
     now = utcnow()
     since = lowest_id_at(now - timedelta(days=window_days))
-    query = select(Post.id).where((Post.id >= since) & Post.in_reply_to_id.is_(None))
+    # Written into the statement's text: how much of the table the window covers decides
+    # the plan, and prepared statements are planned once for every value (see
+    # docs/decisions/0010-read-path-callers-and-plans.md).
+    lowest = bindparam("since", since, type_=BigInteger, literal_execute=True)
+    query = select(Post.id).where((Post.id >= lowest) & Post.in_reply_to_id.is_(None))
     if viewer_id is not None:
         hidden = graph.hidden_authors_query(viewer_id=viewer_id, include_mutes=True)
         query = query.where(Post.account_id.not_in(hidden))
