@@ -126,9 +126,7 @@ async def test_account_changes_show_on_every_instance_at_once(
         data={"display_name": "Ana A."},
     )
     assert renamed.status_code == 200, renamed.text
-    followed = await first.client().post(
-        f"/api/v1/accounts/{bob.id}/follow", headers=ana.headers
-    )
+    followed = await first.client().post(f"/api/v1/accounts/{bob.id}/follow", headers=ana.headers)
     assert followed.status_code == 200, followed.text
     for instance in pair:
         body = (await me(instance.client(), ana)).json()

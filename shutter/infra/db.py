@@ -165,8 +165,7 @@ class Database:
             # every request (a read session never writes, and needs no snapshot).
             self.read_engine = _autocommit(self.write_engine)
         self.replica_engines = [
-            _autocommit(_postgres_engine(replica))
-            for replica in settings.replica_urls
+            _autocommit(_postgres_engine(replica)) for replica in settings.replica_urls
         ]
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
