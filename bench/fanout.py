@@ -118,7 +118,7 @@ async def _post(ctx: AppContext, author_id: int) -> int:
             )
         )
         await session.flush()
-        await feed.do_distribute(session, post_id=post_id, author_id=author_id)
+        await feed.do_distribute(session, store=ctx.feeds, post_id=post_id, author_id=author_id)
     return post_id
 
 
@@ -204,7 +204,9 @@ def main(
     followers: Annotated[int, typer.Option(help="Followers of the posting account.")] = 10_000,
     rounds: Annotated[int, typer.Option(help="Posts fanned out (one at a time).")] = 5,
     loops: Annotated[int, typer.Option(help="Job loops (`shutter worker --concurrency`).")] = 2,
-    batch: Annotated[int, typer.Option(help="SHUTTER_FANOUT_BATCH_SIZE.")] = 500,
+    batch: Annotated[int, typer.Option(help="SHUTTER_FANOUT_BATCH_SIZE.")] = Settings.model_fields[
+        "fanout_batch_size"
+    ].default,
     redis_url: Annotated[
         str, typer.Option(help="Redis of the feeds.")
     ] = "redis://127.0.0.1:6379/0",

@@ -123,12 +123,13 @@ async def test_fanout_reaches_many_followers_in_batches(
     fans = [await sign_up(client, f"fan{i}") for i in range(7)]
     for fan in fans:
         await follow(client, fan, star)
+    saved = ctx.settings.fanout_batch_size
     ctx.settings.fanout_batch_size = 3
     try:
         status = await post_photo(client, star, "hello fans")
         assert await run_jobs() >= 3  # ceil(7 / 3) batches plus the back-fills
     finally:
-        ctx.settings.fanout_batch_size = 500
+        ctx.settings.fanout_batch_size = saved
     for fan in fans:
         assert await _home(client, fan) == [status["id"]]
 

@@ -68,12 +68,13 @@ async def test_fanout_fills_built_feeds_capped_and_skips_missing_ones(
         assert await _home(client, fan) == []  # reading builds the (empty) feed
     assert await _stored(ctx, fans[0]) == []
     assert await _stored(ctx, fans[4]) is None  # never read: nothing kept for it
+    saved = ctx.settings.fanout_batch_size, ctx.settings.feed_max_entries
     ctx.settings.fanout_batch_size, ctx.settings.feed_max_entries = 2, 20
     try:
         posts = [(await post_photo(client, star, f"p{i}"))["id"] for i in range(22)]
         assert await run_jobs() >= 22 * 3  # three batches of two (and one) per post
     finally:
-        ctx.settings.fanout_batch_size, ctx.settings.feed_max_entries = 500, 800
+        ctx.settings.fanout_batch_size, ctx.settings.feed_max_entries = saved
     newest = list(reversed(posts))
     for fan in fans[:4]:
         assert await _stored(ctx, fan) == newest[:20]  # capped

@@ -14,7 +14,8 @@ place of a database round trip and ORM loading.
 Embedded (no Redis) nothing is remembered: there is no shared place for the versions,
 and the database is in-process. A Redis that fails makes callers come from the database
 until it answers again; if a version could not be renewed, remembered callers are
-dropped in this process, and other processes drop theirs within `MAX_AGE_SECONDS`.
+dropped in this process, and other processes drop theirs within `MAX_AGE_SECONDS`
+(five minutes).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from shutter.infra.settings import Settings
 if TYPE_CHECKING:  # the auth service builds on what the context (and so this) provides
     from shutter.auth.service import Caller
 
-# However a version check answers, a caller is read again after this long.
-MAX_AGE_SECONDS = 60.0
+# However a version check answers, a caller is read again after this long (what bounds
+# a stale caller on other processes if a version could not be renewed).
+MAX_AGE_SECONDS = 300.0
 MAX_ENTRIES = 50_000
 VERSION_TTL_SECONDS = 24 * 3600
 

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
 
     # --- feeds ---------------------------------------------------------------------------
     feed_max_entries: int = Field(800, ge=20, description="Entries kept per home feed.")
-    fanout_batch_size: int = Field(500, ge=1, description="Followers per fan-out job batch.")
+    fanout_batch_size: int = Field(1000, ge=1, description="Followers per fan-out job batch.")
     fanout_follower_threshold: int = Field(
         10_000,
         ge=0,
