@@ -348,6 +348,59 @@ async def test_grouped_follows(client: httpx.AsyncClient, run_jobs: RunJobs) -> 
         assert response.status_code == 404, bad
 
 
+async def test_group_accounts_and_dismissal(
+    client: httpx.AsyncClient, ctx: AppContext, run_jobs: RunJobs
+) -> None:
+    ana, bo = await sign_up(client, "ana"), await sign_up(client, "bo")
+    fans = await _fans(client, ana, 3, run_jobs)
+    await _lock(client, bo)
+    await follow(client, ana, bo)  # a request: bo's notification stands alone
+    await run_jobs()
+    [group] = (await client.get("/api/v2/notifications", headers=ana.headers)).json()[
+        "notification_groups"
+    ]
+    accounts_path = f"/api/v2/notifications/{group['group_key']}/accounts"
+    response = await client.get(accounts_path, headers=ana.headers)
+    assert response.status_code == 200, response.text
+    for account in response.json():
+        assert_entity("Account", account)
+    assert [a["id"] for a in response.json()] == [f.id for f in reversed(fans)]
+    # A page at a time, newest first, with Mastodon's Link header.
+    response = await client.get(accounts_path + "?limit=2", headers=ana.headers)
+    assert [a["id"] for a in response.json()] == [fans[2].id, fans[1].id]
+    assert 'rel="next"' in response.headers["link"]
+    older = response.links["next"]["url"]
+    assert [a["id"] for a in (await client.get(older, headers=ana.headers)).json()] == [fans[0].id]
+    # Someone else's group, unknown keys: 404, and nothing is dismissed.
+    [bo_group] = (await client.get("/api/v2/notifications", headers=bo.headers)).json()[
+        "notification_groups"
+    ]
+    rows = await _count_rows(ctx)
+    for bad in (bo_group["group_key"], "ungrouped-abc", "favourite-1-1", "x" * 200):
+        for method, path in (("GET", "accounts"), ("POST", "dismiss")):
+            response = await client.request(
+                method, f"/api/v2/notifications/{bad}/{path}", headers=ana.headers
+            )
+            assert response.status_code == 404, (bad, path)
+    assert await _count_rows(ctx) == rows
+    # Dismissing takes the whole group, and only it.
+    response = await client.post(
+        f"/api/v2/notifications/{group['group_key']}/dismiss", headers=ana.headers
+    )
+    assert (response.status_code, response.json()) == (200, {})
+    assert (await client.get("/api/v2/notifications", headers=ana.headers)).json()[
+        "notification_groups"
+    ] == []
+    assert (await client.get(accounts_path, headers=ana.headers)).status_code == 404
+    assert await _count_rows(ctx) == rows - 3
+    # A lone notification's key (ungrouped-<id>) dismisses that one.
+    response = await client.post(
+        f"/api/v2/notifications/{bo_group['group_key']}/dismiss", headers=bo.headers
+    )
+    assert response.status_code == 200
+    assert await _count_rows(ctx) == rows - 4
+
+
 async def test_grouped_pagination(client: httpx.AsyncClient, run_jobs: RunJobs) -> None:
     ana = await sign_up(client, "ana")
     await _lock(client, ana)

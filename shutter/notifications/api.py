@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
+from shutter.accounts.render import render_accounts
 from shutter.auth.deps import user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import not_found
 from shutter.infra.http import json_response
-from shutter.infra.pagination import link_header
+from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import params
 from shutter.notifications import grouping, render, service
 from shutter.notifications.schemas import (
@@ -127,6 +129,29 @@ async def get_group(ctx: Ctx, session: ReadSession, me: ReadMe, group_key: str) 
     if not body["notification_groups"]:
         raise not_found("Notification group")
     return json_response(body)
+
+
+@router.get("/api/v2/notifications/{group_key}/accounts")
+async def group_accounts(
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    me: ReadMe,
+    group_key: str,
+    page: PageParams = params(PageParams),
+) -> Response:
+    senders, cursors = await grouping.group_senders(
+        session, account_id=me.id, group_key=group_key, page=page
+    )
+    found = await accounts.accounts_by_ids(session, set(senders))
+    body = await render_accounts(ctx, [found[i] for i in senders if i in found])
+    return json_response(body, headers=link_header(request.url, cursors))
+
+
+@router.post("/api/v2/notifications/{group_key}/dismiss")
+async def dismiss_group(session: WriteSession, me: WriteMe, group_key: str) -> Response:
+    await grouping.do_dismiss_group(session, account_id=me.id, group_key=group_key)
+    return json_response({})
 
 
 @router.get("/api/v1/markers")

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy import String, case, cast, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.infra.errors import not_found
 from shutter.infra.ids import parse_id
-from shutter.infra.pagination import PageParams
+from shutter.infra.pagination import PageParams, paginate
 from shutter.notifications.models import Notification
 from shutter.notifications.service import Filters, last_read_id, visible_query
 
@@ -158,6 +158,38 @@ async def access_group(session: AsyncSession, *, account_id: int, group_key: str
     if group_key not in found:
         raise not_found("Notification group")
     return found[group_key]
+
+
+def _members(base: Any, group_key: str) -> Any:
+    """`base` narrowed to one group's notifications (the key is checked by the caller)."""
+    if group_key.startswith("ungrouped-"):
+        return base.where(Notification.id == parse_id(group_key[10:]))
+    return base.where(Notification.group_key == group_key)
+
+
+async def group_senders(
+    session: AsyncSession, *, account_id: int, group_key: str, page: PageParams
+) -> tuple[list[int], list[int]]:
+    """The senders of a group's notifications, newest first and each once, a page at a
+    time; also the page's notification ids (the cursors). 404 for an unknown group."""
+    await access_group(session, account_id=account_id, group_key=group_key)
+    members = _members(visible_query(account_id=account_id), group_key)
+    query = paginate(
+        members.with_only_columns(Notification.id, Notification.from_account_id),
+        Notification.id,
+        page,
+    )
+    rows = sorted((await session.execute(query)).all(), reverse=True)
+    senders = list(dict.fromkeys(sender for _, sender in rows))
+    return senders, [notification_id for notification_id, _ in rows]
+
+
+async def do_dismiss_group(session: AsyncSession, *, account_id: int, group_key: str) -> None:
+    """Delete every notification of one of the recipient's groups; 404 if there is none."""
+    await access_group(session, account_id=account_id, group_key=group_key)
+    mine = select(Notification.id).where(Notification.account_id == account_id)
+    doomed = _members(mine, group_key)
+    await session.execute(delete(Notification).where(Notification.id.in_(doomed)))
 
 
 async def unread_group_count(
