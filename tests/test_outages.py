@@ -100,3 +100,24 @@ async def test_unreachable_database_answers_503_and_recovers(
         assert back.json()["display_name"] == ""  # the refused write changed nothing
         assert (await api.get("/api/v1/timelines/home", headers=ana.headers)).status_code == 200
         assert (await api.get("/readyz")).json() == {"database": "ok", "redis": "disabled"}
+
+
+async def test_a_cut_during_a_remembered_callers_read_answers_503(
+    proxied_database: tuple[TcpProxy, str], tmp_path: Path
+) -> None:
+    """With Redis, a home read may need nothing of the database but its page statement,
+    which runs on asyncpg directly (infra/prepared.py): a cut there is a 503 as well."""
+    proxy, url = proxied_database
+    async with (
+        fresh_redis_prefix() as prefix,
+        Instance(url, tmp_path, redis_url=REDIS_URL, redis_prefix=prefix) as api,
+    ):
+        ana = await sign_up(api, "ana2")  # the module's database has an ana already
+        for _ in range(3):  # the caller is remembered from the second read on
+            assert (await api.get("/api/v1/timelines/home", headers=ana.headers)).is_success
+        await proxy.stop()
+        response = await api.get("/api/v1/timelines/home", headers=ana.headers)
+        assert response.status_code == 503, response.text
+        assert response.headers["Retry-After"] == "5"
+        await proxy.start()
+        assert (await api.get("/api/v1/timelines/home", headers=ana.headers)).is_success

@@ -24,6 +24,7 @@ from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
+from shutter.infra.prepared import fetch_all, reusable
 from shutter.posts.likes import viewer_flags
 from shutter.posts.models import Bookmark, Like, Post
 from shutter.posts.schemas import HydratedPost, status_json
@@ -164,9 +165,10 @@ def bound_page_query(
 ) -> Select[Any]:
     """`page_of_statuses`' statement for a signed-in viewer, built with bind parameters:
     cache it per shape, run it with `run_page` and `page_values(page) |
-    viewer_params(viewer)` (building it per request costs more than running it)."""
+    viewer_params(viewer)` (building it per request costs more than running it). It is
+    marked `reusable`: on PostgreSQL it runs on asyncpg directly (infra/prepared.py)."""
     extended = with_cache_keys(query, post_id, with_flags=True).where(_not_hidden(hide_muted))
-    return paginate_bound(extended, post_id, shape)
+    return reusable(paginate_bound(extended, post_id, shape))
 
 
 async def run_page(
@@ -180,10 +182,7 @@ async def run_page(
     check_private: bool = False,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Run a page statement and render its rows; also the cursor ids for Link headers."""
-    # Core execution: the rows are plain columns, and the ORM's result machinery cost as
-    # much again as the query itself.
-    connection = await session.connection()
-    rows = page_rows(list((await connection.execute(statement, values)).all()))
+    rows = page_rows(list(await fetch_all(session, statement, values)))
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
     shown = await visible_rows(session, rows, viewer=viewer) if check_private else rows
