@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from pydantic import field_validator
 from sqlalchemy import Integer, Select, bindparam
@@ -96,8 +97,13 @@ def link_header(url: URL, ids: list[int]) -> dict[str, str]:
     """`Link` with rel=next (older, max_id) and rel=prev (newer, min_id) for a page."""
     if not ids:
         return {}
-    newest, oldest = max(ids), min(ids)
-    base = url.remove_query_params(["max_id", "min_id", "since_id"])
-    next_url = base.include_query_params(max_id=str(oldest))
-    prev_url = base.include_query_params(min_id=str(newest))
+    # The request's own parameters are kept (limit, filters), its cursors replaced. One
+    # parse of the query for both links: every page read writes this header.
+    address = str(url).partition("?")[0]
+    kept = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _CURSORS]
+    next_url = f"{address}?{urlencode([*kept, ('max_id', str(min(ids)))])}"
+    prev_url = f"{address}?{urlencode([*kept, ('min_id', str(max(ids)))])}"
     return {"Link": f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'}
+
+
+_CURSORS = frozenset({"max_id", "min_id", "since_id"})
