@@ -28,8 +28,8 @@ class AppContext:
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
         db = Database(settings)
-        callers = CallerCache(settings)
-        db.on_accounts_changed = callers.accounts_changed
+        callers = CallerCache(settings, db)
+        db.on_callers_changed = callers.callers_changed
         return cls(
             settings=settings,
             db=db,
