@@ -110,25 +110,28 @@ class CallerCache:
         """After a commit that changed these accounts or revoked these tokens."""
         if not self.enabled:
             return
-        stale = set(token_hashes)
-        if account_ids:
-            async with self._db.read() as session:
-                stale.update(
-                    await session.scalars(
-                        select(Token.token_hash).where(
-                            Token.account_id.in_(account_ids) & Token.revoked_at.is_(None)
-                        )
-                    )
-                )
-        pipe = self._redis().pipeline(transaction=False)
-        for token_hash in stale:
-            pipe.set(self._prefix + token_hash, secrets.token_bytes(8), ex=VERSION_TTL_SECONDS)
         try:
+            stale = token_hashes | await self._live_tokens(account_ids)
+            pipe = self._redis().pipeline(transaction=False)
+            for token_hash in stale:
+                pipe.set(self._prefix + token_hash, secrets.token_bytes(8), ex=VERSION_TTL_SECONDS)
             await pipe.execute()
         except Exception as exc:
-            # Nothing tells other processes: theirs age out. This one forgets at once.
+            # The write has committed and must not fail now. Nothing tells the other
+            # processes (theirs age out); this one forgets at once.
             self._breaker.trip(exc)
             self._entries.clear()
+
+    async def _live_tokens(self, account_ids: set[int]) -> set[str]:
+        if not account_ids:
+            return set()
+        async with self._db.read() as session:
+            found = await session.scalars(
+                select(Token.token_hash).where(
+                    Token.account_id.in_(account_ids) & Token.revoked_at.is_(None)
+                )
+            )
+            return set(found)
 
     def _redis(self) -> Any:
         if self._client is None:

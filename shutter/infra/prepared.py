@@ -11,10 +11,10 @@ and hands those to asyncpg, whose own statement cache keeps the statement prepar
 Only statements marked `reusable` (built once, every value a bind parameter: the
 compiled SQL is kept per statement object) and only reads outside a transaction on
 PostgreSQL take this path; anything else, SQLite and write transactions (whose BEGIN
-SQLAlchemy issues lazily) go through SQLAlchemy. Errors come
-out as SQLAlchemy's (a failed statement is replayed through it), so a database outage
-still answers 503 and recovers the same way, and the engine's `before_cursor_execute`
-listeners still hear of each statement.
+SQLAlchemy issues lazily) go through SQLAlchemy. Errors come out as SQLAlchemy's (a
+failed statement is replayed through it), so a database outage still answers 503 and
+recovers the same way, and the engine's `before_cursor_execute` listeners still hear of
+each statement.
 """
 
 from __future__ import annotations
@@ -85,9 +85,10 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
 def _shaped(statement: Select[Any], dialect: Dialect, shape: tuple[Any, ...]) -> _Shaped:
     """The SQL for one shape, and where each positional argument comes from."""
     found = _compiled(statement, dialect)
-    # Placeholder values of the right lengths (and the literal values themselves).
-    sample: dict[str, Any] = dict(zip(found.lists, ([0] * n for n in shape), strict=False))
-    sample |= dict(zip(found.literals, shape[len(found.lists) :], strict=True))
+    # Placeholder lists of the right lengths, and the literal values themselves.
+    lengths, literals = shape[: len(found.lists)], shape[len(found.lists) :]
+    sample: dict[str, Any] = {n: [0] * k for n, k in zip(found.lists, lengths, strict=True)}
+    sample |= dict(zip(found.literals, literals, strict=True))
     for name in found.compiled.binds:
         sample.setdefault(name, None)
     expanded = found.compiled.construct_expanded_state(sample)
