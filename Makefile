@@ -35,7 +35,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shutter
+	$(BIN)/mypy shutter tests bench tools
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

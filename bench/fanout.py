@@ -29,6 +29,8 @@ from typing import Annotated
 
 import asyncpg
 import typer
+from pydantic import SecretStr
+from sqlalchemy import insert
 
 from shutter import app as _app  # noqa: F401  (registers the job handlers, as the worker does)
 from shutter.feed import service as feed
@@ -69,17 +71,15 @@ async def _seed(ctx: AppContext, followers: int) -> tuple[int, list[int]]:
     author_id = ids.next_id(ids.new_shard())
     follower_ids = [ids.next_id(ids.new_shard()) for _ in range(followers)]
     async with ctx.db.write() as session:
-        await session.execute(
-            Account.__table__.insert(), [_account(author_id, "author", followers=followers)]
-        )
+        await session.execute(insert(Account), [_account(author_id, "author", followers=followers)])
         for start in range(0, followers, CHUNK):
             chunk = follower_ids[start : start + CHUNK]
             await session.execute(
-                Account.__table__.insert(),
+                insert(Account),
                 [_account(a, f"f{start + i}", following=1) for i, a in enumerate(chunk)],
             )
             await session.execute(
-                Follow.__table__.insert(),
+                insert(Follow),
                 [
                     {
                         "id": ids.next_id(shard_of(a)),
@@ -159,7 +159,7 @@ async def _main(
     settings = Settings(
         var_dir=Path(tempfile.mkdtemp(prefix="shutter-fanout-")),
         database_url=url,
-        secret_key="bench-secret-key-not-for-production",
+        secret_key=SecretStr("bench-secret-key-not-for-production"),
         redis_url=redis_url,
         redis_prefix=prefix,
         fanout_batch_size=batch,

@@ -45,8 +45,7 @@ from argon2 import PasswordHasher
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import Table as SqlTable
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from shutter.auth.service import digest
@@ -56,6 +55,7 @@ from shutter.infra.settings import Settings
 from shutter.models import (
     Account,
     App,
+    Base,
     Credential,
     FeedEntry,
     Follow,
@@ -423,14 +423,14 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
 async def _insert(
     conn: AsyncConnection,
     progress: Progress,
-    table: SqlTable,
+    model: type[Base],
     rows: Iterable[dict[str, Any]],
     total: int,
     size: int = CHUNK,
 ) -> None:
-    task = progress.add_task(table.name, total=total)
+    task = progress.add_task(model.__tablename__, total=total)
     for chunk in _chunks(rows, size):
-        await conn.execute(table.insert(), chunk)
+        await conn.execute(insert(model), chunk)
         progress.advance(task, len(chunk))
     progress.update(task, total=progress.tasks[task].completed)
 
@@ -472,23 +472,19 @@ async def seed(db: Database, network: Network, shape: Shape) -> dict[str, int]:
     try:
         with Progress(*columns, console=console) as progress:
             async with engine.begin() as conn:
-                await _insert(conn, progress, Account.__table__, account_rows(network), n)
+                await _insert(conn, progress, Account, account_rows(network), n)
                 await _insert(
-                    conn, progress, Credential.__table__, credential_rows(network, password_hash), n
+                    conn, progress, Credential, credential_rows(network, password_hash), n
                 )
-                await _insert(conn, progress, App.__table__, [app_row(app_id)], 1)
-                await _insert(conn, progress, Token.__table__, token_rows(network, app_id), n)
-                await _insert(
-                    conn, progress, Follow.__table__, follow_rows(network), counts["follows"]
-                )
-                await _insert(
-                    conn, progress, Post.__table__, post_rows(network, app_id), counts["posts"]
-                )
-                await _insert(conn, progress, Media.__table__, media_rows(network), counts["posts"])
+                await _insert(conn, progress, App, [app_row(app_id)], 1)
+                await _insert(conn, progress, Token, token_rows(network, app_id), n)
+                await _insert(conn, progress, Follow, follow_rows(network), counts["follows"])
+                await _insert(conn, progress, Post, post_rows(network, app_id), counts["posts"])
+                await _insert(conn, progress, Media, media_rows(network), counts["posts"])
                 await _insert(
                     conn,
                     progress,
-                    FeedEntry.__table__,
+                    FeedEntry,
                     feed_entries(network, shape.feed_max_entries),
                     counts["feed_entries"],
                     FEED_CHUNK,

@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import insert, text
@@ -43,7 +44,7 @@ async def _fill(session: AsyncSession, count: int) -> None:
     rng = random.Random(7)
     now = utcnow()
     seen: set[str] = set()
-    rows = []
+    rows: list[dict[str, Any]] = []
     while len(rows) < count:
         username = f"{_name(rng)}{rng.randint(0, 99)}"
         if username in seen:

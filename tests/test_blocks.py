@@ -21,7 +21,7 @@ async def _post(client: httpx.AsyncClient, who: User, path: str, **data: Any) ->
     response = await client.post(path, headers=who.headers, data=data)
     assert response.status_code == 200, response.text
     assert_entity("Relationship", response.json())
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _relationship(client: httpx.AsyncClient, who: User, other: User) -> dict[str, Any]:
@@ -29,7 +29,7 @@ async def _relationship(client: httpx.AsyncClient, who: User, other: User) -> di
         f"/api/v1/accounts/relationships?id[]={other.id}", headers=who.headers
     )
     assert response.status_code == 200, response.text
-    return response.json()[0]  # type: ignore[no-any-return]
+    return response.json()[0]
 
 
 async def _counts(client: httpx.AsyncClient, user: User) -> tuple[int, int]:

@@ -22,7 +22,7 @@ async def _comment(
     )
     assert response.status_code == 200, response.text
     assert_entity("Status", response.json())
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _get(client: httpx.AsyncClient, status_id: str, user: User | None = None) -> Any:

@@ -186,7 +186,9 @@ async def test_instances_share_entities_through_redis(
         assert len(keys) == 1
         assert 0 < await redis.ttl(keys[0]) <= 86_400
         # Instance b has never rendered this post: what it shows can only come from Redis.
-        body = orjson.loads(await redis.get(keys[0]))
+        stored = await redis.get(keys[0])
+        assert stored is not None
+        body = orjson.loads(stored)
         await redis.set(keys[0], orjson.dumps(body | {"content": "<p>from redis</p>"}))
         home = await _json(b, "/api/v1/timelines/home", ana)
         assert home[0]["content"] == "<p>from redis</p>"

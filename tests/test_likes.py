@@ -17,7 +17,7 @@ async def _status(client: httpx.AsyncClient, status_id: str, user: User | None =
     headers = user.headers if user else {}
     response = await client.get(f"/api/v1/statuses/{status_id}", headers=headers)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _lock(client: httpx.AsyncClient, user: User) -> None:

@@ -16,6 +16,7 @@ from shutter.accounts.models import Account
 from shutter.infra.context import AppContext
 from shutter.infra.errors import ApiError
 from shutter.infra.ids import ids, shard_of
+from shutter.infra.storage import LocalStorage
 from shutter.media import images, service
 from shutter.media.models import Media
 from shutter.posts.models import Post
@@ -554,6 +555,7 @@ async def test_private_unknown_and_traversal_keys_are_not_served(
     stored = ctx.storage.keys()
     originals = [key for key in stored if key.startswith(f"originals/{media['id']}/")]
     assert len(originals) == 1
+    assert isinstance(ctx.storage, LocalStorage)
     assert ctx.storage.path(originals[0]).read_bytes() == LANDSCAPE.read_bytes()
     public_key = media["url"].removeprefix(f"{BASE_URL}/media/")
     missing_key = f"v/{media['id']}/00/00/{'0' * 64}.jpg"

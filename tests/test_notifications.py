@@ -30,7 +30,7 @@ async def _notifications(
     assert response.status_code == 200, response.text
     for item in response.json():
         assert_entity("Notification", item)
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _count_rows(ctx: AppContext) -> int:
@@ -298,13 +298,14 @@ async def test_markers(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/markers?timeline[]=home", headers=bo.headers)
     assert response.json() == {}
     # Bad input: nothing given, a non-id, a wrong shape; nothing changes.
-    for bad in (
+    bad_bodies: tuple[dict[str, Any], ...] = (
         {},
         {"home": {"last_read_id": "abc"}},
         {"home": {"last_read_id": ""}},
         {"home": "5"},
         {"notifications": {}},
-    ):
+    )
+    for bad in bad_bodies:
         response = await client.post("/api/v1/markers", headers=ana.headers, json=bad)
         assert response.status_code == 422, bad
         assert "error" in response.json()

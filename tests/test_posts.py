@@ -12,7 +12,7 @@ from tests.support.schema import assert_entity
 
 async def _count_statuses(client: httpx.AsyncClient, account_id: str) -> int:
     response = await client.get(f"/api/v1/accounts/{account_id}")
-    return response.json()["statuses_count"]  # type: ignore[no-any-return]
+    return response.json()["statuses_count"]
 
 
 async def test_post_with_photos_and_read_it_back(client: httpx.AsyncClient) -> None:

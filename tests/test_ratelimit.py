@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -110,7 +111,7 @@ async def test_instances_share_the_budget_through_redis(
     database_url: str, ctx: AppContext, tmp_path: Path, shared_redis: tuple[str, str]
 ) -> None:
     url, prefix = shared_redis
-    shared = {"redis_url": url, "redis_prefix": prefix, "rate_limit_requests": 4}
+    shared: dict[str, Any] = {"redis_url": url, "redis_prefix": prefix, "rate_limit_requests": 4}
     async with (
         Instance(database_url, tmp_path / "a", **shared) as first,
         Instance(database_url, tmp_path / "b", **shared) as second,
@@ -124,7 +125,7 @@ async def test_instances_share_the_budget_through_redis(
 async def test_limits_fail_open_when_redis_is_unreachable(
     database_url: str, ctx: AppContext, tmp_path: Path
 ) -> None:
-    dead = {"redis_url": "redis://127.0.0.1:1/0", "rate_limit_requests": 1}
+    dead: dict[str, Any] = {"redis_url": "redis://127.0.0.1:1/0", "rate_limit_requests": 1}
     async with Instance(database_url, tmp_path, **dead) as api:
         for _ in range(3):
             assert (await api.get("/api/v2/instance")).status_code == 200

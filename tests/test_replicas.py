@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -77,7 +78,7 @@ class Databases:
             account_id,
         )
 
-    def instance(self, var_dir: Path, **overrides: object) -> Instance:
+    def instance(self, var_dir: Path, **overrides: Any) -> Instance:
         return Instance(
             self.primary,
             var_dir,

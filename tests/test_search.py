@@ -18,7 +18,7 @@ async def _search(
     response = await client.get("/api/v2/search", params={"q": query, **params}, headers=headers)
     assert response.status_code == 200, response.text
     assert_entity("Search", response.json())
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def _usernames(

@@ -86,7 +86,7 @@ async def upload_ready(http: httpx.AsyncClient, ctx: AppContext, user: User) -> 
     await drain(ctx)
     ready = await http.get(f"/api/v1/media/{response.json()['id']}", headers=user.headers)
     assert ready.status_code == 200, ready.text
-    return ready.json()  # type: ignore[no-any-return]
+    return ready.json()
 
 
 async def post_with(http: httpx.AsyncClient, user: User, media_ids: list[str]) -> str:
@@ -102,7 +102,9 @@ async def referenced_keys(ctx: AppContext) -> set[str]:
     async with ctx.db.read() as session:
         media = list(await session.scalars(select(Media)))
         avatars = set(await session.scalars(select(Account.avatar_key)))
-    return {key for item in media for key in cleanup.keys_of(item)} | (avatars - {None})
+    return {key for item in media for key in cleanup.keys_of(item)} | {
+        key for key in avatars if key is not None
+    }
 
 
 async def set_avatar(http: httpx.AsyncClient, ctx: AppContext, user: User) -> str:

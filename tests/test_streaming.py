@@ -53,7 +53,7 @@ def _name(prefix: str) -> str:
 
 
 async def _message(socket: ClientConnection, wait: float = 1.0) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(socket.recv(), wait))  # type: ignore[no-any-return]
+    return json.loads(await asyncio.wait_for(socket.recv(), wait))
 
 
 async def _follow(client: httpx.AsyncClient, who: User, whom: User) -> None:

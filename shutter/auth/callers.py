@@ -27,7 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -65,7 +65,7 @@ class CallerCache:
         self._db = db
         self._prefix = f"{settings.redis_prefix}:authv:"
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._client: Any = None
+        self._redis = redis_client.LazyClient(settings.redis_url)
         self._breaker = redis_client.Breaker("caller versions")
 
     @property
@@ -133,13 +133,6 @@ class CallerCache:
             )
             return set(found)
 
-    def _redis(self) -> Any:
-        if self._client is None:
-            self._client = redis_client.connect(self._url)
-        return self._client
-
     async def close(self) -> None:
         self._entries.clear()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._redis.close()

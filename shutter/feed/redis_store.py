@@ -106,9 +106,9 @@ class RedisFeedStore:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._url = settings.feed_redis_url or settings.redis_url
         self._prefix = f"{settings.redis_prefix}:feed:"
-        self._client: Any = None
+        url = settings.feed_redis_url or settings.redis_url
+        self._redis = redis_client.LazyClient(url, timeout=SOCKET_TIMEOUT_SECONDS)
         self._resting_until = 0.0
 
     @property
@@ -195,18 +195,9 @@ class RedisFeedStore:
         return [(int(p), int(a)) for p, a in reversed(found)]
 
     async def close(self) -> None:
-        if self._client is not None:
-            try:
-                await self._client.aclose()
-            except Exception as exc:  # closing a client of a dead Redis
-                log.debug("feed_store_close_failed", error=str(exc))
+        await self._redis.close()
 
     # --- Redis plumbing ------------------------------------------------------------------
-
-    def _redis(self) -> Any:
-        if self._client is None:
-            self._client = redis_client.connect(self._url, timeout=SOCKET_TIMEOUT_SECONDS)
-        return self._client
 
     async def _guarded(self, run: Any) -> Any:
         """Run `run(client)`; a Redis that cannot answer becomes FeedUnavailable."""

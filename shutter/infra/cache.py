@@ -76,17 +76,11 @@ class RedisCache:
     """Redis (MGET for a page, one pipelined round of SET EX for the misses), LRU in front."""
 
     def __init__(self, settings: Settings) -> None:
-        self._url = settings.redis_url
         self.prefix = f"{settings.redis_prefix}:cache:"
         self._ttl = settings.cache_ttl_seconds
         self.local = LruCache(settings.cache_max_entries)
-        self._client: Any = None
+        self._redis = redis_client.LazyClient(settings.redis_url)
         self._breaker = redis_client.Breaker("cache")
-
-    def _redis(self) -> Any:
-        if self._client is None:
-            self._client = redis_client.connect(self._url)
-        return self._client
 
     async def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         wanted = list(keys)
@@ -123,9 +117,7 @@ class RedisCache:
         self.local.clear()
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._redis.close()
 
 
 def create_cache(settings: Settings) -> EntityCache:

@@ -91,7 +91,7 @@ class EventBus:
         self._prefix = f"{settings.redis_prefix}:events:"
         self._listeners: dict[str, set[Subscription]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._redis: Any = None
+        self._client = redis_client.LazyClient(self._redis_url, timeout=None)
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -195,11 +195,6 @@ class EventBus:
 
     # --- Redis -----------------------------------------------------------------------------
 
-    def _client(self) -> Any:
-        if self._redis is None:
-            self._redis = redis_client.connect(self._redis_url, timeout=None)
-        return self._redis
-
     async def _redis_subscribe(self, channel: str) -> None:
         async with self._lock:
             try:
@@ -246,6 +241,4 @@ class EventBus:
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
-        if self._redis is not None:
-            with contextlib.suppress(Exception):
-                await self._redis.aclose()
+        await self._client.close()

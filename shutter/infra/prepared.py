@@ -32,7 +32,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from shutter.infra.db import writing
 
-S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+AnySelect = Select[*tuple[Any, ...]]
+S = TypeVar("S", bound=AnySelect)
 
 REUSABLE = "shutter_reusable"
 
@@ -71,7 +72,7 @@ class _Compiled:
 
 
 @lru_cache(maxsize=1024)
-def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
+def _compiled(statement: AnySelect, dialect: Dialect) -> _Compiled:
     compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
     binds = compiled.binds.values()
     return _Compiled(
@@ -82,7 +83,7 @@ def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
 
 
 @lru_cache(maxsize=4096)
-def _shaped(statement: Select[Any], dialect: Dialect, shape: tuple[Any, ...]) -> _Shaped:
+def _shaped(statement: AnySelect, dialect: Dialect, shape: tuple[Any, ...]) -> _Shaped:
     """The SQL for one shape, and where each positional argument comes from."""
     found = _compiled(statement, dialect)
     # Placeholder lists of the right lengths, and the literal values themselves.
@@ -104,7 +105,7 @@ def _shaped(statement: Select[Any], dialect: Dialect, shape: tuple[Any, ...]) ->
 
 
 async def fetch_all(
-    session: AsyncSession, statement: Select[Any], values: dict[str, Any]
+    session: AsyncSession, statement: AnySelect, values: dict[str, Any]
 ) -> Sequence[Sequence[Any]]:
     """The rows of a SELECT built once with bind parameters (see the module's doc)."""
     connection = await session.connection()

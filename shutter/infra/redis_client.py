@@ -46,6 +46,29 @@ def connect(url: str, *, timeout: float | None = SOCKET_TIMEOUT_SECONDS) -> Any:
     return Redis.from_url(url, **options)
 
 
+class LazyClient:
+    """`connect(url)` on first use, so a process that never needs Redis never connects;
+    call it for the client."""
+
+    def __init__(self, url: str, *, timeout: float | None = SOCKET_TIMEOUT_SECONDS) -> None:
+        self._url = url
+        self._timeout = timeout
+        self._client: Any = None
+
+    def __call__(self) -> Any:
+        if self._client is None:
+            self._client = connect(self._url, timeout=self._timeout)
+        return self._client
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception as exc:  # the client of a Redis that is gone
+                log.debug("redis_close_failed", error=str(exc) or repr(exc))
+
+
 async def mget_many(client: Any, keys: list[str]) -> list[bytes | None]:
     """MGET of keys that may live on different slots (split by node on a cluster)."""
     if hasattr(client, "mget_nonatomic"):

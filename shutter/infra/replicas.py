@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Any
 
 from starlette.requests import Request
 
@@ -41,13 +40,8 @@ class Stickiness:
         self._url = settings.redis_url
         self._prefix = f"{settings.redis_prefix}:sticky:"
         self._local: OrderedDict[str, float] = OrderedDict()
-        self._client: Any = None
+        self._redis = redis_client.LazyClient(settings.redis_url)
         self._breaker = redis_client.Breaker("replica stickiness")
-
-    def _redis(self) -> Any:
-        if self._client is None:
-            self._client = redis_client.connect(self._url)
-        return self._client
 
     async def mark(self, key: str) -> None:
         """`key` wrote just now: send its reads to the primary for a while."""
@@ -78,6 +72,4 @@ class Stickiness:
             return False
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._redis.close()

@@ -32,7 +32,7 @@ async def register_app(
         },
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def app_token(client: httpx.AsyncClient, app: dict[str, Any]) -> str:
@@ -46,7 +46,7 @@ async def app_token(client: httpx.AsyncClient, app: dict[str, Any]) -> str:
         },
     )
     assert response.status_code == 200, response.text
-    return response.json()["access_token"]  # type: ignore[no-any-return]
+    return response.json()["access_token"]
 
 
 async def sign_up(
@@ -97,7 +97,7 @@ async def upload_photo(
     )
     assert response.status_code == 200, response.text
     assert response.json()["url"], response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def post_photo(
@@ -111,10 +111,10 @@ async def post_photo(
         json={"status": caption, "media_ids": media_ids},
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def follow(client: httpx.AsyncClient, user: User, target: User) -> dict[str, Any]:
     response = await client.post(f"/api/v1/accounts/{target.id}/follow", headers=user.headers)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()

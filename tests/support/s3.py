@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -68,7 +69,7 @@ def create_bucket(endpoint: str) -> str:
     return name
 
 
-def s3_settings(endpoint: str, bucket: str) -> dict[str, object]:
+def s3_settings(endpoint: str, bucket: str) -> dict[str, Any]:
     """The SHUTTER_* storage settings (as keyword overrides) that point at the bucket."""
     return {
         "storage": "s3",
