@@ -22,10 +22,8 @@ fan-out that runs during the rebuild lands in it, and sets `built` only when fil
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import Any
 
-import structlog
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +32,7 @@ from shutter.infra import redis_client
 from shutter.infra.pagination import PageParams
 from shutter.infra.settings import Settings
 
-log = structlog.get_logger("shutter.feed")
-
 OPEN = "0" * 20
-# After a failure, skip Redis this long instead of paying a timeout on every request.
-REST_SECONDS = 2.0
 SOCKET_TIMEOUT_SECONDS = 2.0
 
 _ADD = """
@@ -109,7 +103,8 @@ class RedisFeedStore:
         self._prefix = f"{settings.redis_prefix}:feed:"
         url = settings.feed_redis_url or settings.redis_url
         self._redis = redis_client.LazyClient(url, timeout=SOCKET_TIMEOUT_SECONDS)
-        self._resting_until = 0.0
+        # After a failure, reads skip Redis for a moment instead of each paying a timeout.
+        self._breaker = redis_client.Breaker("feeds")
 
     @property
     def _ttl_seconds(self) -> int:
@@ -201,16 +196,14 @@ class RedisFeedStore:
 
     async def _guarded(self, run: Any) -> Any:
         """Run `run(client)`; a Redis that cannot answer becomes FeedUnavailable."""
-        if time.monotonic() < self._resting_until:
+        if self._breaker.open:
             raise FeedUnavailable("Redis failed moments ago")
         try:
             return await run(self._redis())
         except ResponseError:
             raise  # a command Redis refused is a bug here, not an outage
         except (RedisError, OSError) as exc:
-            if time.monotonic() >= self._resting_until:
-                log.warning("feed_store_unavailable", error=str(exc) or repr(exc))
-            self._resting_until = time.monotonic() + REST_SECONDS
+            self._breaker.trip(exc)
             raise FeedUnavailable(str(exc)) from exc
 
     async def _call(self, script: Script, keys: list[str], args: list[Any]) -> Any:

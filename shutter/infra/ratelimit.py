@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -117,9 +117,9 @@ class SharedWindows:
     """Windows in Redis, shared by every API instance: one script call per request."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._client: Any = redis_client.connect(url)
+        self._redis = redis_client.LazyClient(url)
         self._prefix = prefix
-        self._script = self._client.register_script(_HIT)
+        self._script = self._redis().register_script(_HIT)
         # After a failure, requests skip Redis for a moment instead of each waiting out
         # a socket timeout against a Redis that hangs.
         self._breaker = redis_client.Breaker("rate limits")
@@ -137,7 +137,7 @@ class SharedWindows:
         return Verdict.of(limit, int(count), time.time() + int(ttl_ms) / 1000)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._redis.close()
 
 
 class RateLimiter:

@@ -1,8 +1,9 @@
 """Redis connections: one Redis (`redis://`) or a Redis Cluster (`redis+cluster://node`).
 
-Every Redis user (feeds, entity cache, events, rate limits, replica stickiness) connects
-through `connect`, so each works on a cluster; each keeps its keys to one slot per
-command or uses the cluster-aware form (`mget_many`).
+Every Redis user (feeds, entity cache, events, rate limits, replica stickiness, caller
+versions) connects through `connect` (most through a `LazyClient`), so each works on a
+cluster; each keeps its keys to one slot per command or uses the cluster-aware form
+(`mget_many`).
 
 Best-effort stores (entity cache, replica stickiness) must never fail or slow a request
 when Redis is gone: calls carry short socket timeouts, and after a failure the store
