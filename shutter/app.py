@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from shutter import __version__
 from shutter.accounts.api import router as accounts_router
 from shutter.auth.api import router as auth_router
+from shutter.auth.door import DoorMiddleware
 from shutter.feed import jobs as _feed_jobs  # noqa: F401  (registers job handlers)
 from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
@@ -24,7 +25,6 @@ from shutter.infra.health import install_unavailable_handlers, readyz
 from shutter.infra.http import json_response
 from shutter.infra.jobs import run_worker
 from shutter.infra.logging import configure_logging
-from shutter.infra.ratelimit import RateLimitMiddleware
 from shutter.infra.settings import Settings, load_settings
 from shutter.instance.api import router as instance_router
 from shutter.media import cleanup as _media_cleanup  # noqa: F401  (registers job handlers)
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_unavailable_handlers(app)
-    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(DoorMiddleware)
 
     @app.get("/api/v1/shutter/hello", include_in_schema=False)
     async def hello() -> Response:

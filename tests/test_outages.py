@@ -113,7 +113,7 @@ async def test_a_cut_during_a_remembered_callers_read_answers_503(
         Instance(url, tmp_path, redis_url=REDIS_URL, redis_prefix=prefix) as api,
     ):
         ana = await sign_up(api, "ana2")  # the module's database has an ana already
-        for _ in range(2):  # the caller is remembered from the first read on
+        for _ in range(3):  # the caller is remembered from the second read on
             assert (await api.get("/api/v1/timelines/home", headers=ana.headers)).is_success
         await proxy.stop()
         response = await api.get("/api/v1/timelines/home", headers=ana.headers)

@@ -22,7 +22,7 @@ from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.auth.scopes import parse_scopes, within
-from shutter.infra.db import token_revoked, utcnow
+from shutter.infra.db import account_changed, utcnow
 from shutter.infra.errors import ApiError
 from shutter.infra.ids import ids
 from shutter.infra.settings import Settings
@@ -235,7 +235,7 @@ async def grant_refresh_token(
         scopes = requested
     old.revoked_at = utcnow()
     old.refresh_hash = None
-    token_revoked(session, old.token_hash)
+    account_changed(session, old.account_id)
     account = await accounts.access_account(session, old.account_id)
     return await issue_token(session, app=app, account=account, scopes=scopes)
 
@@ -278,10 +278,11 @@ async def do_revoke(session: AsyncSession, *, app: App, raw_token: str) -> None:
             & Token.revoked_at.is_(None)
         )
         .values(revoked_at=utcnow())
-        .returning(Token.token_hash)
+        .returning(Token.account_id)
     )
-    for token_hash in revoked:
-        token_revoked(session, token_hash)
+    for account_id in revoked:
+        if account_id is not None:  # app tokens have no caller to forget
+            account_changed(session, account_id)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ class AppContext:
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
         db = Database(settings)
-        callers = CallerCache(settings, db)
+        callers = CallerCache(settings)
         db.on_callers_changed = callers.callers_changed
         return cls(
             settings=settings,

@@ -82,14 +82,9 @@ AfterCommit = Callable[[], None]
 
 
 def account_changed(session: AsyncSession, account_id: int) -> None:
-    """Note that this transaction changes an account (see `Database.write`: what keeps
-    copies of callers hears of it after the commit)."""
+    """Note that this transaction changes an account or revokes one of its tokens (see
+    `Database.write`: what keeps copies of callers hears of it after the commit)."""
     session.info.setdefault("changed_accounts", set()).add(account_id)
-
-
-def token_revoked(session: AsyncSession, token_hash: str) -> None:
-    """Note that this transaction revokes a token (see `account_changed`)."""
-    session.info.setdefault("revoked_tokens", set()).add(token_hash)
 
 
 def on_commit(session: AsyncSession, callback: AfterCommit) -> None:
@@ -178,7 +173,7 @@ class Database:
             [async_sessionmaker(e, expire_on_commit=False) for e in self.replica_engines]
         )
         self.sticky = Stickiness(settings)
-        self.on_callers_changed: Callable[[set[int], set[str]], Awaitable[None]] | None = None
+        self.on_callers_changed: Callable[[set[int]], Awaitable[None]] | None = None
 
     @property
     def has_replicas(self) -> bool:
@@ -206,7 +201,7 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends without an exception.
 
-        Accounts and tokens it marked (`account_changed`, `token_revoked`) are announced to
+        Accounts it marked (`account_changed`) are announced to
         `on_callers_changed` after the commit and before the block's caller goes on, so a
         response sent after a write never races the announcement.
         """
@@ -215,9 +210,8 @@ class Database:
                 session.info["writing"] = True
                 yield session
             accounts = session.info.pop("changed_accounts", set())
-            tokens = session.info.pop("revoked_tokens", set())
-            if (accounts or tokens) and self.on_callers_changed is not None:
-                await self.on_callers_changed(accounts, tokens)
+            if accounts and self.on_callers_changed is not None:
+                await self.on_callers_changed(accounts)
 
     async def dispose(self) -> None:
         await self.sticky.close()

@@ -9,25 +9,25 @@ key, one round trip per request, so it works on a Redis Cluster too), so every A
 instance counts against the same budget. If Redis cannot be reached the limiter lets
 the request through (fail open, see docs/decisions/0005-rate-limits.md).
 
-Every API response carries Mastodon's `X-RateLimit-Limit`, `X-RateLimit-Remaining` and
-`X-RateLimit-Reset`; a refused request gets 429 with `Retry-After`.
+A hit can read one more key in the same round trip (`version_key`: a value started at
+random when absent), so the door (shutter/auth/door.py) learns whether a remembered
+caller is current without a round trip of its own. Window keys carry their caller in a
+Redis Cluster hash tag (`…/{account:42}`); a version key tagged alike lives on the same
+slot, which a script needs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from starlette.datastructures import QueryParams
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from shutter.infra import redis_client
 from shutter.infra.errors import ApiError
-from shutter.infra.http import bearer_token, json_response
 from shutter.infra.settings import Settings
 
 
@@ -44,10 +44,12 @@ class Verdict:
     limit: int
     remaining: int
     reset_at: float
+    version: bytes | None = None  # the value of the hit's `version_key`, if it asked for one
 
     @classmethod
-    def of(cls, limit: Limit, count: int, reset_at: float) -> Verdict:
-        return cls(count <= limit.amount, limit.amount, max(0, limit.amount - count), reset_at)
+    def of(cls, limit: Limit, count: int, reset_at: float, version: bytes | None = None) -> Verdict:
+        allowed = count <= limit.amount
+        return cls(allowed, limit.amount, max(0, limit.amount - count), reset_at, version)
 
     def headers(self) -> dict[str, str]:
         reset = datetime.fromtimestamp(self.reset_at, tz=UTC)
@@ -67,7 +69,7 @@ class StoreUnavailable(Exception):
 
 
 class Windows(Protocol):
-    async def hit(self, limit: Limit, key: str) -> Verdict: ...
+    async def hit(self, limit: Limit, key: str, version_key: str | None = None) -> Verdict: ...
 
     async def close(self) -> None: ...
 
@@ -75,7 +77,8 @@ class Windows(Protocol):
 class LocalWindows:
     """Windows in this process (the embedded profile): a count and a closing time per key.
 
-    Closed windows are swept now and then, not on every hit.
+    Closed windows are swept now and then, not on every hit. Versions are not kept here:
+    only processes sharing a Redis remember callers.
     """
 
     SWEEP_EVERY = 10_000
@@ -84,7 +87,7 @@ class LocalWindows:
         self._windows: dict[str, tuple[int, float]] = {}
         self._hits = 0
 
-    async def hit(self, limit: Limit, key: str) -> Verdict:
+    async def hit(self, limit: Limit, key: str, version_key: str | None = None) -> Verdict:
         now = time.time()
         count, closes_at = self._windows.get(key, (0, 0.0))
         if closes_at <= now:
@@ -101,7 +104,8 @@ class LocalWindows:
 
 
 # Count, and open the window (its expiry) on the first request; a key found without an
-# expiry (never expected) gets one rather than counting forever.
+# expiry (never expected) gets one rather than counting forever. With a second key, its
+# value too, started as ARGV[2] (random) when absent so that no old value can match it.
 _HIT = """
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
@@ -109,8 +113,17 @@ if count == 1 or ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {count, ttl}
+local version = false
+if KEYS[2] then
+  version = redis.call('GET', KEYS[2])
+  if not version then
+    version = ARGV[2]
+    redis.call('SET', KEYS[2], version, 'EX', ARGV[3])
+  end
+end
+return {count, ttl, version}
 """
+VERSION_TTL_SECONDS = 24 * 3600
 
 
 class SharedWindows:
@@ -124,17 +137,21 @@ class SharedWindows:
         # a socket timeout against a Redis that hangs.
         self._breaker = redis_client.Breaker("rate limits")
 
-    async def hit(self, limit: Limit, key: str) -> Verdict:
+    async def hit(self, limit: Limit, key: str, version_key: str | None = None) -> Verdict:
         if self._breaker.open:
             raise StoreUnavailable
+        keys = [self._prefix + key]
+        args: list[int | bytes] = [limit.seconds * 1000]
+        if version_key is not None:
+            keys.append(version_key)
+            args += [secrets.token_bytes(8), VERSION_TTL_SECONDS]
         try:
-            count, ttl_ms = await self._script(
-                keys=[self._prefix + key], args=[limit.seconds * 1000]
-            )
+            count, ttl_ms, version = await self._script(keys=keys, args=args)
         except Exception as exc:
             self._breaker.trip(exc)
             raise StoreUnavailable from exc
-        return Verdict.of(limit, int(count), time.time() + int(ttl_ms) / 1000)
+        reset_at = time.time() + int(ttl_ms) / 1000
+        return Verdict.of(limit, int(count), reset_at, bytes(version) if version else None)
 
     async def close(self) -> None:
         await self._redis.close()
@@ -159,11 +176,12 @@ class RateLimiter:
         # token digest → account id, learnt when a token authenticates; bounded.
         self._accounts: OrderedDict[str, int] = OrderedDict()
 
-    async def hit(self, limit: Limit, *identity: str) -> Verdict:
-        """Count one request against `limit` for `identity`."""
-        key = "/".join((limit.name, str(limit.amount), str(limit.seconds), *identity))
+    async def hit(self, limit: Limit, *identity: str, version_key: str | None = None) -> Verdict:
+        """Count one request against `limit` for `identity` (and read `version_key`, which
+        must carry the same hash tag, `{<identity>}`)."""
+        key = f"{limit.name}/{limit.amount}/{limit.seconds}/{{{'/'.join(identity)}}}"
         try:
-            return await self._windows.hit(limit, key)
+            return await self._windows.hit(limit, key, version_key)
         except StoreUnavailable:  # serve rather than refuse everyone (logged by the breaker)
             return Verdict(True, limit.amount, limit.amount, time.time() + limit.seconds)
 
@@ -188,12 +206,16 @@ class RateLimiter:
         if not known:
             await self.hit(self.general, f"account:{account_id}")
 
+    def known_account(self, token: str) -> int | None:
+        """The account this process has seen `token` authenticate as."""
+        return self._accounts.get(token_digest(token))
+
     def caller_key(self, token: str | None, client_ip: str) -> str:
+        """Whose budget a request counts against: its account, else its token, else its IP."""
         if token is None:
             return f"ip:{client_ip}"
-        digest = token_digest(token)
-        account_id = self._accounts.get(digest)
-        return f"account:{account_id}" if account_id is not None else f"token:{digest}"
+        account_id = self.known_account(token)
+        return f"account:{account_id}" if account_id is not None else f"token:{token_digest(token)}"
 
     async def close(self) -> None:
         await self._windows.close()
@@ -209,66 +231,3 @@ def too_many(verdict: Verdict) -> ApiError:
         "Too many requests",
         headers=verdict.headers() | {"Retry-After": verdict.retry_after()},
     )
-
-
-# Media files, static assets and probes are not API calls: never counted.
-_UNCOUNTED = ("/media/", "/static/", "/healthz", "/readyz", "/metrics")
-_LOGIN_PATHS = ("/oauth/token", "/oauth/authorize")
-_UPLOAD_PATHS = ("/api/v2/media", "/api/v1/media")
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-class RateLimitMiddleware:
-    """Counts every API request before it runs; answers 429 or adds the headers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(_UNCOUNTED):
-            await self.app(scope, receive, send)
-            return
-        limiter: RateLimiter = scope["app"].state.ctx.ratelimiter
-        verdict = await _verdict(limiter, scope, path)
-        if not verdict.allowed:
-            error = too_many(verdict)
-            response = json_response({"error": error.message}, status=429, headers=error.headers)
-            await response(scope, receive, send)
-            return
-        extra = [(k.lower().encode(), v.encode()) for k, v in verdict.headers().items()]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-async def _verdict(limiter: RateLimiter, scope: Scope, path: str) -> Verdict:
-    client = scope.get("client")
-    ip = client[0] if client else "unknown"
-    token = bearer_token(
-        _header(scope, b"authorization"), QueryParams(scope.get("query_string", b""))
-    )
-    caller = limiter.caller_key(token, ip)
-    if scope.get("method") == "POST":
-        special: tuple[Limit, str] | None = None
-        if path in _LOGIN_PATHS:
-            special = (limiter.login, f"ip:{ip}")
-        elif path == "/api/v1/accounts":
-            special = (limiter.signup, f"ip:{ip}")
-        elif path in _UPLOAD_PATHS:
-            special = (limiter.upload, caller)
-        if special is not None:
-            strict = await limiter.hit(special[0], special[1])
-            if not strict.allowed:
-                return strict
-    return await limiter.hit(limiter.general, caller)
