@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from shutter import __version__
 from shutter.accounts.api import router as accounts_router
 from shutter.auth.api import router as auth_router
-from shutter.auth.door import DoorMiddleware
+from shutter.auth.gate import GateMiddleware
 from shutter.feed import jobs as _feed_jobs  # noqa: F401  (registers job handlers)
 from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_unavailable_handlers(app)
-    app.add_middleware(DoorMiddleware)
+    app.add_middleware(GateMiddleware)
 
     @app.get("/api/v1/shutter/hello", include_in_schema=False)
     async def hello() -> Response:

@@ -4,14 +4,14 @@ Every API request needs its token's caller: the token's scopes and the account r
 read request (GET) can take them from this process's memory instead of a database
 query, provided nothing changed since they were read. Each account has a caller version
 in Redis; a remembered caller is used only while its account's version is still the one
-read *before* the database read that produced it. The door (shutter/auth/door.py) reads
+read *before* the database read that produced it. The gate (shutter/auth/gate.py) reads
 that version in the rate limit's round trip, so checking costs no round trip of its own.
 
 What changes an account or revokes one of its tokens marks the account in its
 transaction (`infra.db.account_changed`); after the commit, and before the response,
 each marked account gets a new random version. A change committed after a caller was
 read always shows as a new version. A token is remembered from its second read on an
-instance: the door knows which account's version to read only once this process has seen
+instance: the gate knows which account's version to read only once this process has seen
 the token authenticate.
 
 Embedded (no Redis) nothing is remembered: there is no shared place for the versions,
@@ -77,7 +77,7 @@ class CallerCache:
         return bool(self._url)
 
     def version_key(self, account_id: int) -> str:
-        # Tagged like the account's rate-limit window, so the door reads both in one script.
+        # Tagged like the account's rate-limit window, so the gate reads both in one script.
         return f"{self._prefix}{{account:{account_id}}}"
 
     async def lookup(
@@ -88,7 +88,7 @@ class CallerCache:
     ) -> Caller | None:
         """The caller behind `raw_token`: remembered if still current, else `load()`ed.
 
-        `version` is (account id, caller version) as the door read them before this
+        `version` is (account id, caller version) as the gate read them before this
         request touched the database; without one, nothing is remembered or used.
         """
         if not self.enabled or version is None:

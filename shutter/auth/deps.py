@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
 from shutter.auth import service
-from shutter.auth.door import caller_version
+from shutter.auth.gate import caller_version
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
 from shutter.infra.context import AppContext

@@ -10,7 +10,7 @@ instance counts against the same budget. If Redis cannot be reached the limiter 
 the request through (fail open, see docs/decisions/0005-rate-limits.md).
 
 A hit can read one more key in the same round trip (`version_key`: a value started at
-random when absent), so the door (shutter/auth/door.py) learns whether a remembered
+random when absent), so the gate (shutter/auth/gate.py) learns whether a remembered
 caller is current without a round trip of its own. Window keys carry their caller in a
 Redis Cluster hash tag (`…/{account:42}`); a version key tagged alike lives on the same
 slot, which a script needs.

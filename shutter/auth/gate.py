@@ -1,4 +1,4 @@
-"""The door every API request passes before its route: who is calling, and may they.
+"""The gate every API request passes before its route: who is calling, and may they.
 
 A pure ASGI middleware. It counts the request against its caller's rate limits
 (shutter/infra/ratelimit.py) and answers 429 with `Retry-After` when a budget is spent;
@@ -28,12 +28,12 @@ _LOGIN_PATHS = ("/oauth/token", "/oauth/authorize")
 _UPLOAD_PATHS = ("/api/v2/media", "/api/v1/media")
 _CALLER_VERSION = "shutter.caller_version"
 
-# (account id, its caller version): what the door read for a remembered token.
+# (account id, its caller version): what the gate read for a remembered token.
 CallerVersion = tuple[int, bytes]
 
 
 def caller_version(request: Request) -> CallerVersion | None:
-    """The caller version the door read for this request, if it read one."""
+    """The caller version the gate read for this request, if it read one."""
     found: CallerVersion | None = request.scope.get("state", {}).get(_CALLER_VERSION)
     return found
 
@@ -45,7 +45,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-class DoorMiddleware:
+class GateMiddleware:
     """Counts every API request before it runs; answers 429 or adds the headers."""
 
     def __init__(self, app: ASGIApp) -> None:
