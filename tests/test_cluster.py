@@ -189,6 +189,33 @@ async def test_a_socket_on_one_instance_receives_events_caused_through_another(
     assert sorted(p["account"]["id"] for p in seen) == sorted(f.id for f in fans)
 
 
+async def test_followers_sockets_hear_of_a_post_from_the_workers_fanout(
+    cluster: Cluster, clients: list[httpx.AsyncClient]
+) -> None:
+    nginx, *_, third = clients
+    author = await sign_up(nginx, name("author"))
+    readers = [await sign_up(nginx, name("reader")) for _ in range(2)]
+    for reader in readers:
+        await follow(nginx, reader, author)
+    # Sockets on two instances; the post goes through a third and the worker fans it out.
+    sockets = [
+        await websockets.connect(_ws(server.url, reader.token, "user"))
+        for server, reader in zip(cluster.apis[:2], readers, strict=True)
+    ]
+    try:
+        await asyncio.sleep(0.3)  # subscribed in Redis before the post
+        status, _ = await post_small_photo(third, author, "heard everywhere")
+        for socket in sockets:
+            event = await _next_event(socket, wait=15)
+            assert event["event"] == "update"
+            payload = json.loads(event["payload"])
+            assert_entity("Status", payload)
+            assert payload["id"] == status["id"]
+    finally:
+        for socket in sockets:
+            await socket.close()
+
+
 # --- rate limits: a cluster of its own, with a small budget ----------------------------------
 
 

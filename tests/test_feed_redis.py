@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from shutter.app import create_app
-from shutter.feed.redis_store import RedisFeedStore
+from shutter.feed.redis_store import FEEDS_PER_CALL, RedisFeedStore
 from shutter.infra.context import AppContext
 from shutter.infra.jobs import drain
 from tests.conftest import BASE_URL
@@ -82,6 +82,22 @@ async def test_fanout_fills_built_feeds_capped_and_skips_missing_ones(
     # The skipped feed is built on its first read, with every post (up to the cap).
     assert await _home(client, fans[4], "?limit=40") == newest[:40]
     assert await _stored(ctx, fans[4]) == newest[:22]
+
+
+async def test_a_fanout_batch_wider_than_one_script_call_reaches_every_existing_feed(
+    ctx: AppContext,
+) -> None:
+    store = _store(ctx)
+    followers = list(range(1, 2 * FEEDS_PER_CALL + 52))
+    read_lately = followers[::3]  # the others' feeds do not exist: skipped
+    for account_id in read_lately:
+        await store.open_rebuild(account_id=account_id)
+    async with ctx.db.read() as session:
+        added = await store.add(session, account_ids=followers, entries=[(41, 9), (42, 9)])
+    assert added == len(read_lately)
+    for account_id in followers:
+        expected = [(42, 9), (41, 9)] if account_id in read_lately else None
+        assert await store.entries(account_id) == expected, account_id
 
 
 async def test_accounts_over_the_threshold_are_merged_at_read_time_with_exact_pages(

