@@ -13,6 +13,11 @@ wrk straight at it (no nginx), to show what the proxy costs on the same two core
 
     .venv/bin/python bench/scale.py
 
+Each load run also reports the CPU it cost per request in the API processes, nginx,
+PostgreSQL and Redis (the kernel's counts before and after it; the machine's PostgreSQL
+and Redis count whatever else they serve meanwhile): this machine's speed drifts by a
+third within an hour, and where the CPU goes is steadier than requests per second.
+
 Fan-out figures (inserts/s, time until a 10,000-follower post is everywhere) are
 bench/fanout.py's. Figures go to the terminal and to bench/results/scale.json.
 """
@@ -28,14 +33,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
+import psutil
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -69,6 +76,55 @@ class Processes:
 
     def rss_mb(self) -> float:
         return sum(server.rss_mb() for server in self.servers)
+
+    def groups(self) -> dict[str, list[psutil.Process]]:
+        """The processes whose CPU a request costs, by what they are. PostgreSQL and
+        Redis are the machine's, so anything else they serve meanwhile counts too."""
+        found: dict[str, list[psutil.Process]] = {"postgres": [], "redis-server": []}
+        for proc in psutil.process_iter(["name"]):
+            if proc.info["name"] in found:
+                found[proc.info["name"]].append(proc)
+        api = [proc for server in self.servers for proc in server.tree()]
+        nginx = [] if self.nginx is None else _tree(self.nginx.pid)
+        return {"API": api, "PostgreSQL": found["postgres"], "Redis": found["redis-server"]} | (
+            {"nginx": nginx} if nginx else {}
+        )
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    parent = psutil.Process(pid)
+    return [parent, *parent.children(recursive=True)]
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+@dataclass
+class CpuCost:
+    """µs of CPU per request of one load run, by process group (from the kernel's counts
+    for each process, taken before and after the run)."""
+
+    path: str
+    per_request_us: dict[str, float]
+
+
+def _loaded(
+    procs: Processes, run: Callable[[], base.LoadResult]
+) -> tuple[base.LoadResult, CpuCost]:
+    groups = procs.groups()
+    before = {name: _cpu_seconds(members) for name, members in groups.items()}
+    result = run()
+    spent = {name: _cpu_seconds(members) - before[name] for name, members in groups.items()}
+    requests = max(result.requests, 1)
+    return result, CpuCost(result.path, {k: v * 1e6 / requests for k, v in spent.items()})
 
 
 def _env(db: base.Database, prefix: str) -> dict[str, str]:
@@ -193,6 +249,7 @@ class Run:
     topology: str
     processes: int
     pairs: list[base.Pair]
+    costs: list[CpuCost]
     rss_after_load_mb: float
     warm_s: float
 
@@ -224,13 +281,25 @@ def measure(
                     wrk, procs.port, base.FEED_PATH, concurrencies[0], warmup_s, tokens_file
                 )
             pairs: list[base.Pair] = []
+            costs: list[CpuCost] = []
             for concurrency in concurrencies:
-                feed = base.run_wrk(
-                    wrk, procs.port, base.FEED_PATH, concurrency, duration_s, tokens_file
-                )
-                hello = base.run_wrk(
-                    wrk, procs.port, base.HELLO_PATH, concurrency, duration_s, tokens_file
-                )
+                results = []
+                for path in (base.FEED_PATH, base.HELLO_PATH):
+                    result, cost = _loaded(
+                        procs,
+                        partial(
+                            base.run_wrk,
+                            wrk,
+                            procs.port,
+                            path,
+                            concurrency,
+                            duration_s,
+                            tokens_file,
+                        ),
+                    )
+                    results.append(result)
+                    costs.append(cost)
+                feed, hello = results
                 pairs.append(base.Pair(feed, hello))
                 console.print(
                     f"{topology} c={concurrency}: feed {feed.rps:.0f} req/s "
@@ -240,7 +309,7 @@ def measure(
             rss = procs.rss_mb()
     finally:
         _delete_keys(REDIS_URL, prefix)
-    return Run(topology, 2, pairs, rss, warm_s)
+    return Run(topology, 2, pairs, costs, rss, warm_s)
 
 
 def table(runs: list[Run]) -> Table:
@@ -250,6 +319,19 @@ def table(runs: list[Run]) -> Table:
     for run in runs:
         for pair in run.pairs:
             out.add_row(run.topology, *base.pair_cells(pair))
+    return out
+
+
+def cost_table(runs: list[Run]) -> Table:
+    out = Table(title="µs of CPU per request, by process (kernel counts over each run)")
+    groups = ("API", "PostgreSQL", "Redis", "nginx")
+    for heading in ("topology", "path", *groups, "total"):
+        out.add_column(heading, justify="right")
+    for run in runs:
+        for cost in run.costs:
+            spent = cost.per_request_us
+            cells = [f"{spent[g]:.0f}" if g in spent else "—" for g in groups]
+            out.add_row(run.topology, cost.path, *cells, f"{sum(spent.values()):.0f}")
     return out
 
 
@@ -327,6 +409,7 @@ def main(
         base.drop_database(db)
     load_after = [round(x, 2) for x in os.getloadavg()]
     console.print(table(runs))
+    console.print(cost_table(runs))
     for line in verdicts(runs):
         console.print(line)
     console.print(

@@ -20,6 +20,7 @@ from tests.support.feed_stores import (
     REDIS_URL,
     client,
     ctx,
+    delete_prefix,
     redis_cluster_url,
     run_jobs,
     store_app,
@@ -207,24 +208,30 @@ async def test_an_unreachable_redis_serves_home_from_the_database(
     ana, bob = await sign_up(client, "ana"), await sign_up(client, "bob")
     await follow(client, ana, bob)
     closed = free_port()  # nothing listens there
+    prefix = f"{ctx.settings.redis_prefix}-down"
     settings = settings_for_tests(
         tmp_path,
         database_url,
         redis_url=REDIS_URL,
-        redis_prefix=f"{ctx.settings.redis_prefix}-down",
+        redis_prefix=prefix,
         feed_redis_url=f"redis://127.0.0.1:{closed}",
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        down: AppContext = app.state.ctx
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as api:
-            ids = [(await post_photo(api, a, "x"))["id"] for a in (bob, ana, bob)]
-            await drain(down)  # the fan-out fails and waits for a retry; nothing breaks
-            newest = list(reversed(ids))
-            assert await _home(api, ana) == newest
-            page = await api.get("/api/v1/timelines/home?limit=2", headers=ana.headers)
-            assert [s["id"] for s in page.json()] == newest[:2]
-            rest = await api.get(page.links["next"]["url"], headers=ana.headers)
-            assert [s["id"] for s in rest.json()] == newest[2:]
-            assert await _home(api, bob) == [ids[2], ids[0]]
+    try:
+        async with app.router.lifespan_context(app):
+            down: AppContext = app.state.ctx
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as api:
+                ids = [(await post_photo(api, a, "x"))["id"] for a in (bob, ana, bob)]
+                await drain(down)  # the fan-out fails and waits for a retry; nothing breaks
+                newest = list(reversed(ids))
+                assert await _home(api, ana) == newest
+                page = await api.get("/api/v1/timelines/home?limit=2", headers=ana.headers)
+                assert [s["id"] for s in page.json()] == newest[:2]
+                rest = await api.get(page.links["next"]["url"], headers=ana.headers)
+                assert [s["id"] for s in rest.json()] == newest[2:]
+                assert await _home(api, bob) == [ids[2], ids[0]]
+    finally:
+        # On the machine's Redis whichever store this test runs on: the fixture cleans
+        # only its own (the Redis Cluster's, in the cluster run).
+        delete_prefix(REDIS_URL, prefix)
