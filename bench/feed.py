@@ -547,6 +547,12 @@ def http_get(
         conn.close()
 
 
+def process_tree(pid: int) -> list[psutil.Process]:
+    """A process and all its descendants (a server's workers)."""
+    parent = psutil.Process(pid)
+    return [parent, *parent.children(recursive=True)]
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -555,8 +561,7 @@ class Server:
     started_s: float  # spawn to first 200 on /healthz
 
     def tree(self) -> list[psutil.Process]:
-        parent = psutil.Process(self.process.pid)
-        return [parent, *parent.children(recursive=True)]
+        return process_tree(self.process.pid)
 
     def rss_mb(self) -> float:
         total = 0

@@ -84,16 +84,14 @@ class Processes:
         for proc in psutil.process_iter(["name"]):
             if proc.info["name"] in found:
                 found[proc.info["name"]].append(proc)
-        api = [proc for server in self.servers for proc in server.tree()]
-        nginx = [] if self.nginx is None else _tree(self.nginx.pid)
-        return {"API": api, "PostgreSQL": found["postgres"], "Redis": found["redis-server"]} | (
-            {"nginx": nginx} if nginx else {}
-        )
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    parent = psutil.Process(pid)
-    return [parent, *parent.children(recursive=True)]
+        groups = {
+            "API": [proc for server in self.servers for proc in server.tree()],
+            "PostgreSQL": found["postgres"],
+            "Redis": found["redis-server"],
+        }
+        if self.nginx is not None:
+            groups["nginx"] = base.process_tree(self.nginx.pid)
+        return groups
 
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:
