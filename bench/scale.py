@@ -2,7 +2,7 @@
 
 The scaled profile's read path as deployed: `wrk` → nginx (round-robin, keep-alive to the
 upstreams) → two `shutter serve` processes with SHUTTER_REDIS_URL set (feeds, entity
-cache and rate limits in Redis) → PostgreSQL. The network is seeded with bench/feed.py's
+cache and rate limits in Redis) → PostgreSQL. The network is seeded with bench/network.py's
 functions (2,000 accounts, ~100 followees each, 40,000 posts with a photo), every
 account's feed is read three times on each API process (so each feed is in Redis and
 each process uses each token's remembered caller, as for an active user), then
@@ -51,6 +51,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import feed as base  # noqa: E402  (bench/ is not a package on sys.path)
+from bench.network import (  # noqa: E402
+    Database,
+    Network,
+    Shape,
+    build_network,
+    create_database,
+    drop_database,
+)
+from bench.network import seed as seed_network  # noqa: E402  (main's option is `seed`)
 from shutter.infra.settings import Settings  # noqa: E402
 from tests.support.cluster import NGINX_CONF, _delete_keys, redis_reachable  # noqa: E402
 
@@ -125,13 +134,13 @@ def _loaded(
     return result, CpuCost(result.path, {k: v * 1e6 / requests for k, v in spent.items()})
 
 
-def _env(db: base.Database, prefix: str) -> dict[str, str]:
+def _env(db: Database, prefix: str) -> dict[str, str]:
     env = base.server_env(db)
     env.update(SHUTTER_REDIS_URL=REDIS_URL, SHUTTER_REDIS_PREFIX=prefix)
     return env
 
 
-def _spawn(db: base.Database, env: dict[str, str], workers: int) -> base.Server:
+def _spawn(db: Database, env: dict[str, str], workers: int) -> base.Server:
     port = base.free_port()
     log = db.var_dir / f"server-{port}.log"
     command = [sys.executable, "-m", "shutter", "serve", "--host", "127.0.0.1"]
@@ -175,7 +184,7 @@ def _start_nginx(servers: list[base.Server], folder: Path) -> tuple[subprocess.P
 
 
 @contextmanager
-def running(db: base.Database, topology: str, prefix: str) -> Iterator[Processes]:
+def running(db: Database, topology: str, prefix: str) -> Iterator[Processes]:
     env = _env(db, prefix)
     folder = db.var_dir / f"{topology}-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
@@ -253,8 +262,8 @@ class Run:
 
 
 def measure(
-    db: base.Database,
-    network: base.Network,
+    db: Database,
+    network: Network,
     tokens_file: Path,
     topology: str,
     *,
@@ -371,7 +380,7 @@ def main(
         raise typer.BadParameter("nginx, workers or both", param_hint="--topology")
     if not redis_reachable(REDIS_URL):
         raise typer.BadParameter(f"Redis is not reachable at {REDIS_URL}")
-    shape = base.Shape(
+    shape = Shape(
         accounts=accounts,
         follows=follows,
         celebrities=celebrities,
@@ -381,13 +390,13 @@ def main(
         seed=seed,
     )
     levels = base._concurrencies(concurrency)
-    network = base.build_network(shape)
-    db = base.create_database("postgres")
+    network = build_network(shape)
+    db = create_database("postgres")
     runs: list[Run] = []
     load_before = [round(x, 2) for x in os.getloadavg()]
     try:
         began = time.perf_counter()
-        rows = asyncio.run(base.seed(db, network, shape))
+        rows = asyncio.run(seed_network(db, network, shape))
         console.print(f"Seeded {rows} in {time.perf_counter() - began:.1f} s")
         tokens_file = db.var_dir / "tokens.txt"
         tokens_file.write_text("\n".join(network.tokens) + "\n")
@@ -404,7 +413,7 @@ def main(
                 )
             )
     finally:
-        base.drop_database(db)
+        drop_database(db)
     load_after = [round(x, 2) for x in os.getloadavg()]
     console.print(table(runs))
     console.print(cost_table(runs))
