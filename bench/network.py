@@ -348,31 +348,28 @@ def create_database(backend: str) -> Database:
     if backend == "sqlite":
         return Database(backend, f"sqlite+aiosqlite:///{var_dir / 'shutter.db'}", var_dir)
     name = f"shutter_bench_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
-        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-
-    asyncio.run(create())
+    _on_server(f'CREATE DATABASE "{name}"')
     host_part = PG_ADMIN_DSN.split("://", 1)[1].rsplit("/", 1)[0]
     return Database(backend, f"postgresql+asyncpg://{host_part}/{name}", var_dir, name)
 
 
 def drop_database(db: Database) -> None:
     if db.drop_pg:
-
-        async def drop() -> None:
-            admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{db.drop_pg}" WITH (FORCE)')
-            finally:
-                await admin.close()
-
-        asyncio.run(drop())
+        _on_server(f'DROP DATABASE IF EXISTS "{db.drop_pg}" WITH (FORCE)')
     shutil.rmtree(db.var_dir, ignore_errors=True)
+
+
+def _on_server(sql: str) -> None:
+    """One statement through the PostgreSQL server's admin database."""
+
+    async def run() -> None:
+        admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        try:
+            await admin.execute(sql)
+        finally:
+            await admin.close()
+
+    asyncio.run(run())
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
