@@ -3,135 +3,38 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import pyvips
-from sqlalchemy import func, select
 
-from shutter.accounts.models import Account
 from shutter.infra.context import AppContext
 from shutter.infra.errors import ApiError
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.storage import LocalStorage
 from shutter.media import images, service
-from shutter.media.models import Media
 from shutter.posts.models import Post
 from tests.conftest import BASE_URL
-from tests.support.api import User, sign_up
-from tests.support.schema import assert_entity
-
-Jobs = Callable[[], Awaitable[int]]
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "media-corpus"
-GOOD = CORPUS / "good"
-ORIENTATION = CORPUS / "orientation"
-METADATA = CORPUS / "metadata"
-HOSTILE = CORPUS / "hostile"
-VIDEO = CORPUS / "video"
-LANDSCAPE = ORIENTATION / "Landscape_1.jpg"
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-
-# Markers of metadata that must never reach a public file.
-METADATA_MARKERS = (
-    b"Exif",
-    b"eXIf",
-    b"tEXt",
-    b"zTXt",
-    b"iTXt",
-    b"GPS",
-    b"http://ns.adobe.com/xap",
-    b"<x:xmpmeta",
-    b"Photoshop 3.0",
-    b"ICC_PROFILE",
-    b"<script",
-    b"<?php",
+from tests.support.api import sign_up
+from tests.support.media import (
+    GOOD,
+    HOSTILE,
+    IMMUTABLE,
+    LANDSCAPE,
+    METADATA,
+    METADATA_FIELDS,
+    METADATA_MARKERS,
+    ORIENTATION,
+    Jobs,
+    account_id,
+    decode,
+    fetch,
+    mean_abs_diff,
+    media_rows,
+    upload,
+    upload_ok,
 )
-METADATA_FIELDS = ("exif-data", "xmp-data", "iptc-data", "icc-profile-data")
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def _read(source: Path | bytes) -> bytes:
-    return source.read_bytes() if isinstance(source, Path) else source
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    user: User,
-    source: Path | bytes,
-    *,
-    filename: str = "photo.jpg",
-    content_type: str = "image/jpeg",
-    data: dict[str, str] | None = None,
-) -> httpx.Response:
-    content = _read(source)
-    return await client.post(
-        "/api/v2/media",
-        headers=user.headers,
-        files={"file": (filename, content, content_type)},
-        data=data or {},
-    )
-
-
-async def upload_ok(
-    client: httpx.AsyncClient, run_jobs: Jobs, user: User, source: Path
-) -> dict[str, Any]:
-    """Upload through v2 (202, processing), run the jobs, and return the ready attachment."""
-    response = await upload(client, user, source)
-    assert response.status_code == 202, response.text
-    pending: dict[str, Any] = response.json()
-    assert_entity("MediaAttachment", pending)
-    assert pending["url"] is None and pending["preview_url"] is None
-    url = f"/api/v1/media/{pending['id']}"
-    assert (await client.get(url, headers=user.headers)).status_code == 206
-    await run_jobs()
-    ready = await client.get(url, headers=user.headers)
-    assert ready.status_code == 200, ready.text
-    body: dict[str, Any] = ready.json()
-    assert_entity("MediaAttachment", body)
-    return body
-
-
-async def fetch(client: httpx.AsyncClient, url: str) -> bytes:
-    assert url.startswith(f"{BASE_URL}/media/")
-    response = await client.get(url.removeprefix(BASE_URL))
-    assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == IMMUTABLE
-    return response.content
-
-
-def decode(data: bytes) -> pyvips.Image:
-    return pyvips.Image.new_from_buffer(data, "")
-
-
-def mean_abs_diff(a: pyvips.Image, b: pyvips.Image, width: int = 96) -> float:
-    """Mean absolute pixel difference of two images scaled to the same small size."""
-    small_a = a.resize(width / a.width)
-    small_b = b.resize(width / b.width, vscale=small_a.height / b.height)
-    return float((small_a - small_b).abs().avg())
-
-
-async def media_rows(ctx: AppContext) -> int:
-    async with ctx.db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(Media)) or 0)
-
-
-async def stored_state(ctx: AppContext) -> tuple[int, list[str]]:
-    return await media_rows(ctx), ctx.storage.keys()
-
-
-async def account_id(ctx: AppContext, user: User) -> int:
-    async with ctx.db.read() as session:
-        account = await session.get(Account, int(user.id))
-        assert account is not None
-        return account.id
-
+from tests.support.schema import assert_entity
 
 # --- accepted photos ------------------------------------------------------------------------
 
@@ -316,148 +219,6 @@ async def test_content_decides_not_the_name_or_declared_type(
     served = await client.get(media.json()["url"].removeprefix(BASE_URL))
     assert served.headers["content-type"] == "image/jpeg"
     assert served.headers["x-content-type-options"] == "nosniff"
-
-
-# --- refused uploads ------------------------------------------------------------------------
-
-NOT_MEDIA = "not a supported image or video"
-
-# Refused in the request, by the cheap checks: nothing is stored, no row is written.
-REFUSED = [
-    ("empty.jpg", "empty"),
-    ("broken.png", "corrupt"),
-    ("corrupt-header.jpg", "corrupt"),
-    ("lottapixel.jpg", "too large"),
-    ("65536-uint32-limit.png", "too large"),
-    ("giant-image.jpg", "too large"),
-    ("decompression_bomb.gif", "65535x1321 pixels"),
-    ("uber.gif", "too long"),
-    ("SVG_XSS_green_triangle.svg", NOT_MEDIA),
-    ("imagetragik1_payload_url_touch.jpg", NOT_MEDIA),
-    ("CVE-2021-22204_exiftool_echo.jpg", "Unsupported type: DjVu"),
-    ("xss_html_as_jpg.jpg", NOT_MEDIA),
-    ("read_passwd_bypass.mp4", "Unsupported type: AVI"),
-    ("ssrf_ffmpeg.avi", NOT_MEDIA),
-    ("fixture-corrupt.mkv", "Unsupported type: Matroska"),
-]
-
-
-@pytest.mark.parametrize(("name", "reason"), REFUSED)
-async def test_hostile_files_are_refused_and_nothing_is_stored(
-    client: httpx.AsyncClient, ctx: AppContext, name: str, reason: str
-) -> None:
-    ana = await sign_up(client, "ana")
-    before = await stored_state(ctx)
-    response = await upload(client, ana, HOSTILE / name)
-    assert response.status_code == 422, response.text
-    assert reason in response.json()["error"]
-    assert await stored_state(ctx) == before
-
-
-# Headers that read fine but pixel data that does not: the job finds out, the media ends
-# `failed` with the reason, GET answers 422 (Mastodon's answer), and no file is left.
-FAIL_IN_PROCESSING = [
-    HOSTILE / "truncated_jpeg.jpg",
-    HOSTILE / "truncated.jpg",
-    HOSTILE / "truncated_image.png",
-    # The corpus' Pixel sample keeps its metadata but its main image stops before EOI;
-    # decoding it anyway would publish a grey rectangle.
-    METADATA / "ultrahdr.jpg",
-]
-
-
-@pytest.mark.parametrize("path", FAIL_IN_PROCESSING, ids=lambda p: p.name)
-async def test_truncated_images_fail_in_processing_and_leave_nothing(
-    client: httpx.AsyncClient, ctx: AppContext, run_jobs: Jobs, path: Path
-) -> None:
-    ana = await sign_up(client, "ana")
-    response = await upload(client, ana, path)
-    assert response.status_code == 202, response.text
-    media_id = response.json()["id"]
-    stored = ctx.storage.keys()
-    assert any(key.startswith(f"originals/{media_id}/") for key in stored)
-    await run_jobs()
-    failed = await client.get(f"/api/v1/media/{media_id}", headers=ana.headers)
-    assert failed.status_code == 422
-    assert "Processing failed" in failed.json()["error"]
-    assert "truncated or corrupt" in failed.json()["error"]
-    left = ctx.storage.keys()
-    assert not [key for key in left if f"/{media_id}/" in key]
-    # A failed upload can never be posted.
-    post = await client.post(
-        "/api/v1/statuses", headers=ana.headers, json={"status": "x", "media_ids": [media_id]}
-    )
-    assert post.status_code == 422
-
-
-@pytest.mark.parametrize(
-    ("path", "kind"),
-    [
-        (GOOD / "BSG1.tiff", "TIFF"),
-        (VIDEO / "fixture.3gp", "3GP"),
-        (VIDEO / "fixture.mkv", "Matroska"),
-    ],
-)
-async def test_other_formats_are_unsupported(
-    client: httpx.AsyncClient, ctx: AppContext, path: Path, kind: str
-) -> None:
-    ana = await sign_up(client, "ana")
-    before = await stored_state(ctx)
-    response = await upload(client, ana, path, filename="photo.jpg", content_type="image/jpeg")
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert "Unsupported type" in error
-    assert kind in error
-    assert await stored_state(ctx) == before
-
-
-async def test_oversized_file_is_refused(
-    client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ana = await sign_up(client, "ana")
-    monkeypatch.setattr(ctx.settings, "max_image_bytes", 100 * 1024)
-    before = await stored_state(ctx)
-    response = await upload(client, ana, LANDSCAPE)
-    assert response.status_code == 422
-    assert "larger than 100 KB" in response.json()["error"]
-    assert await stored_state(ctx) == before
-
-
-async def test_pixel_limit_is_configurable(
-    client: httpx.AsyncClient, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ana = await sign_up(client, "ana")
-    monkeypatch.setattr(ctx.settings, "max_image_pixels", 1_000_000)
-    response = await upload(client, ana, LANDSCAPE)
-    assert response.status_code == 422
-    assert "1800x1200" in response.json()["error"]
-
-
-async def test_missing_file_is_refused(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    ana = await sign_up(client, "ana")
-    before = await stored_state(ctx)
-    no_file = await client.post("/api/v2/media", headers=ana.headers, data={"description": "x"})
-    assert no_file.status_code == 422
-    assert "file is required" in no_file.json()["error"]
-    as_text = await client.post("/api/v2/media", headers=ana.headers, data={"file": "abc"})
-    assert as_text.status_code == 422
-    assert await stored_state(ctx) == before
-    # Parameters Shutter does not know are ignored, as Mastodon ignores them.
-    unknown = await upload(client, ana, LANDSCAPE, data={"colour": "red"})
-    assert unknown.status_code == 202
-
-
-async def test_bad_description_or_focus_on_upload_stores_nothing(
-    client: httpx.AsyncClient, ctx: AppContext
-) -> None:
-    ana = await sign_up(client, "ana")
-    before = await stored_state(ctx)
-    too_long = await upload(client, ana, LANDSCAPE, data={"description": "x" * 1501})
-    assert too_long.status_code == 422
-    assert "1500" in too_long.json()["error"]
-    bad_focus = await upload(client, ana, LANDSCAPE, data={"focus": "2,0"})
-    assert bad_focus.status_code == 422
-    assert await stored_state(ctx) == before
 
 
 # --- reading and describing -------------------------------------------------------------------

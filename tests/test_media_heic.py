@@ -13,7 +13,7 @@ from shutter.infra.context import AppContext
 from shutter.media import heic
 from shutter.media.sniff import MediaRejected
 from tests.support.api import sign_up
-from tests.test_media import (
+from tests.support.media import (
     GOOD,
     METADATA,
     METADATA_FIELDS,
