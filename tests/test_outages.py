@@ -6,6 +6,8 @@ own; the machine's PostgreSQL is never touched."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -123,3 +125,37 @@ async def test_a_cut_during_a_remembered_callers_read_answers_503(
             assert response.headers["Retry-After"] == "5"
         await proxy.start()
         assert (await api.get("/api/v1/timelines/home", headers=ana.headers)).is_success
+
+
+@pytest.fixture
+async def silent_redis_url() -> AsyncIterator[str]:
+    """A Redis that accepts connections and never answers (a hung server, a lost route)."""
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"redis://127.0.0.1:{port}/0"
+    server.close()
+
+
+async def test_a_redis_that_never_answers_holds_no_read_for_long(
+    database_url: str, silent_redis_url: str, tmp_path: Path
+) -> None:
+    async with Instance(database_url, tmp_path) as embedded:
+        ana = await sign_up(embedded, "ana")
+    async with Instance(database_url, tmp_path, redis_url=silent_redis_url) as api:
+        began = time.monotonic()
+        # The rate limit's hit and the feed's window each give up at their deadline;
+        # the limit fails open and the page comes from the database.
+        async with asyncio.timeout(10):  # a call without a deadline would wait forever
+            home = await api.get("/api/v1/timelines/home", headers=ana.headers)
+        assert home.status_code == 200, home.text
+        assert time.monotonic() - began < 6
+        began = time.monotonic()
+        # Both stores rest after a failure: the next read does not wait again.
+        assert (await api.get("/api/v1/timelines/home", headers=ana.headers)).status_code == 200
+        assert time.monotonic() - began < 1

@@ -22,7 +22,7 @@ fan-out that runs during the rebuild lands in it, and sets `built` only when fil
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 from typing import Any
 
 from redis.exceptions import NoScriptError, RedisError, ResponseError
@@ -31,10 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.feed.store import Entry, FeedUnavailable
 from shutter.infra import redis_client
 from shutter.infra.pagination import PageParams
+from shutter.infra.redis_client import Script
 from shutter.infra.settings import Settings
 
 OPEN = "0" * 20
-SOCKET_TIMEOUT_SECONDS = 2.0
+CALL_TIMEOUT_SECONDS = 2.0
 # Feeds one fan-out script call writes on one Redis: a call per feed cost ~15 ms of the
 # worker's CPU per 1,000 followers, calls of 100 ~2 ms; small enough that no call holds
 # Redis for long. On a Redis Cluster a script's keys must share a slot: one feed a call.
@@ -87,12 +88,6 @@ return removed
 """
 
 
-class Script:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.sha = hashlib.sha1(source.encode()).hexdigest()  # Redis names scripts by SHA-1
-
-
 ADD, FINISH_REBUILD, PAGE, REMOVE_AUTHOR = map(
     Script, (_ADD, _FINISH_REBUILD, _PAGE, _REMOVE_AUTHOR)
 )
@@ -113,7 +108,8 @@ class RedisFeedStore:
         self._settings = settings
         self._prefix = f"{settings.redis_prefix}:feed:"
         url = settings.feed_redis_url or settings.redis_url
-        self._redis = redis_client.LazyClient(url, timeout=SOCKET_TIMEOUT_SECONDS)
+        # No socket timeouts: every call has one deadline of its own (`_guarded`).
+        self._redis = redis_client.LazyClient(url, timeout=None)
         self._cluster = redis_client.is_cluster(url)
         # After a failure, reads skip Redis for a moment instead of each paying a timeout.
         self._breaker = redis_client.Breaker("feeds")
@@ -210,11 +206,12 @@ class RedisFeedStore:
     # --- Redis plumbing ------------------------------------------------------------------
 
     async def _guarded(self, run: Any) -> Any:
-        """Run `run(client)`; a Redis that cannot answer becomes FeedUnavailable."""
+        """Run `run(client)`; a Redis that cannot answer in time becomes FeedUnavailable."""
         if self._breaker.open:
             raise FeedUnavailable("Redis failed moments ago")
         try:
-            return await run(self._redis())
+            async with asyncio.timeout(CALL_TIMEOUT_SECONDS):
+                return await run(self._redis())
         except ResponseError:
             raise  # a command Redis refused is a bug here, not an outage
         except (RedisError, OSError) as exc:
@@ -222,13 +219,9 @@ class RedisFeedStore:
             raise FeedUnavailable(str(exc)) from exc
 
     async def _call(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        async def run(client: Any) -> Any:
-            try:
-                return await client.evalsha(script.sha, len(keys), *keys, *args)
-            except NoScriptError:  # a restarted or flushed Redis forgot the script
-                return await client.eval(script.source, len(keys), *keys, *args)
-
-        return await self._guarded(run)
+        return await self._guarded(
+            lambda client: redis_client.run_script(client, script, keys, args)
+        )
 
     async def _pipeline(
         self, script: Script, calls: list[tuple[list[str], list[Any]]]

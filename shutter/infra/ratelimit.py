@@ -18,8 +18,9 @@ slot, which a script needs.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import secrets
+import random
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ class LocalWindows:
 # Count, and open the window (its expiry) on the first request; a key found without an
 # expiry (never expected) gets one rather than counting forever. With a second key, its
 # value too, started as ARGV[2] (random) when absent so that no old value can match it.
-_HIT = """
+_HIT = redis_client.Script("""
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if count == 1 or ttl < 0 then
@@ -122,7 +123,7 @@ if KEYS[2] then
   end
 end
 return {count, ttl, version}
-"""
+""")
 VERSION_TTL_SECONDS = 24 * 3600
 
 
@@ -130,9 +131,9 @@ class SharedWindows:
     """Windows in Redis, shared by every API instance: one script call per request."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        self._redis = redis_client.LazyClient(url)
+        # No socket timeouts: a hit has one deadline of its own.
+        self._redis = redis_client.LazyClient(url, timeout=None)
         self._prefix = prefix
-        self._script = self._redis().register_script(_HIT)
         # After a failure, requests skip Redis for a moment instead of each waiting out
         # a socket timeout against a Redis that hangs.
         self._breaker = redis_client.Breaker("rate limits")
@@ -144,9 +145,13 @@ class SharedWindows:
         args: list[int | bytes] = [limit.seconds * 1000]
         if version_key is not None:
             keys.append(version_key)
-            args += [secrets.token_bytes(8), VERSION_TTL_SECONDS]
+            # Only unlike any earlier value, not secret: no system call on every request.
+            args += [random.getrandbits(64).to_bytes(8, "big"), VERSION_TTL_SECONDS]
         try:
-            count, ttl_ms, version = await self._script(keys=keys, args=args)
+            async with asyncio.timeout(redis_client.SOCKET_TIMEOUT_SECONDS):
+                count, ttl_ms, version = await redis_client.run_script(
+                    self._redis(), _HIT, keys, args
+                )
         except Exception as exc:
             self._breaker.trip(exc)
             raise StoreUnavailable from exc
