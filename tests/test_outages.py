@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -146,7 +147,7 @@ async def test_a_redis_that_never_answers_holds_no_read_for_long(
     database_url: str, silent_redis_url: str, tmp_path: Path
 ) -> None:
     async with Instance(database_url, tmp_path) as embedded:
-        ana = await sign_up(embedded, "ana")
+        ana = await sign_up(embedded, f"silent{uuid.uuid4().hex[:8]}")
     async with Instance(database_url, tmp_path, redis_url=silent_redis_url) as api:
         began = time.monotonic()
         # The rate limit's hit and the feed's window each give up at their deadline;
