@@ -16,13 +16,13 @@ from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
 from shutter.infra.context import AppContext
 from shutter.infra.db import on_replica
-from shutter.infra.deps import Ctx, ReadSession
+from shutter.infra.deps import ReadSession, context_of
 from shutter.infra.errors import ApiError
 from shutter.infra.http import bearer_token
 from shutter.infra.replicas import client_key
 
 
-async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> Caller | None:
+async def optional_caller(request: Request, session: ReadSession) -> Caller | None:
     """The token's caller; 401 for a token that is present but not valid.
 
     It shares the request's read session (FastAPI resolves a dependency once per
@@ -31,6 +31,7 @@ async def optional_caller(request: Request, ctx: Ctx, session: ReadSession) -> C
     raw = bearer_token(request.headers.get("authorization"), request.query_params)
     if raw is None:
         return None
+    ctx = context_of(request)
     load = partial(_load_caller, request, ctx, session, raw)
     # Reads may use a caller this process remembers (see shutter/auth/callers.py); a
     # write reads its caller in its own request, and so does a read served by a replica,

@@ -12,23 +12,33 @@ from shutter.infra.context import AppContext
 from shutter.infra.replicas import client_key
 
 
-async def get_ctx(request: Request) -> AppContext:
-    # async: FastAPI runs a plain `def` dependency on a worker thread, a thread hop that
-    # cost more than the rest of a cheap route.
+def context_of(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
 
 
+async def get_ctx(request: Request) -> AppContext:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a thread hop that
+    # cost more than the rest of a cheap route.
+    return context_of(request)
+
+
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
+# The dependencies below take the context from the request rather than through `Ctx`:
+# FastAPI solves a dependency's own dependencies again wherever it is used, cached or
+# not, and these sit under every authenticated route.
 
-async def _read_session(request: Request, ctx: Ctx) -> AsyncIterator[AsyncSession]:
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    ctx = context_of(request)
     replica = ctx.db.has_replicas and not await ctx.db.sticky.is_sticky(client_key(request))
     async with ctx.db.read(replica=replica) as session:
         yield session
 
 
-async def _write_session(request: Request, ctx: Ctx) -> AsyncIterator[AsyncSession]:
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    ctx = context_of(request)
     async with ctx.db.write() as session:
         yield session
     if ctx.db.has_replicas:
