@@ -135,7 +135,7 @@ class SharedWindows:
         self._redis = redis_client.LazyClient(url, timeout=None)
         self._prefix = prefix
         # After a failure, requests skip Redis for a moment instead of each waiting out
-        # a socket timeout against a Redis that hangs.
+        # a timeout against a Redis that hangs.
         self._breaker = redis_client.Breaker("rate limits")
 
     async def hit(self, limit: Limit, key: str, version_key: str | None = None) -> Verdict:
