@@ -38,7 +38,9 @@ CLUSTER_PUBLISH_CONCURRENCY = 50
 # payload crosses the wire once, not once per channel (a fan-out batch of 1,000 PUBLISHes
 # cost ~15 ms of the worker's CPU; the script ~1 ms). Chunked so that no one call holds
 # Redis for long.
-_PUBLISH_MANY = "for i = 2, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[1]) end"
+_PUBLISH_MANY = redis_client.Script(
+    "for i = 2, #ARGV do redis.call('PUBLISH', ARGV[i], ARGV[1]) end"
+)
 CHANNELS_PER_SCRIPT = 250
 
 
@@ -135,9 +137,9 @@ class EventBus:
             if redis_client.is_cluster(self._redis_url):
                 await self._publish_cluster(names, data)
             else:
-                publish = self._client().register_script(_PUBLISH_MANY)
                 for start in range(0, len(names), CHANNELS_PER_SCRIPT):
-                    await publish(args=[data, *names[start : start + CHANNELS_PER_SCRIPT]])
+                    chunk = names[start : start + CHANNELS_PER_SCRIPT]
+                    await redis_client.run_script(self._client(), _PUBLISH_MANY, [], [data, *chunk])
         except Exception as exc:  # Redis down: the events are lost, the job is not
             log.warning("event_publish_failed", channels=len(channels), error=str(exc))
 
