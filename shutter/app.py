@@ -19,8 +19,11 @@ from shutter.auth.gate import GateMiddleware
 from shutter.feed import jobs as _feed_jobs  # noqa: F401  (registers job handlers)
 from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
+from shutter.infra.bodies import BodyLimitMiddleware
 from shutter.infra.context import AppContext
+from shutter.infra.cors import CorsMiddleware
 from shutter.infra.errors import install_error_handlers
+from shutter.infra.headers import SecurityHeadersMiddleware
 from shutter.infra.health import install_unavailable_handlers, readyz
 from shutter.infra.http import json_response
 from shutter.infra.jobs import run_worker
@@ -75,7 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_unavailable_handlers(app)
+    # Added innermost first: a request passes the security headers, CORS (a preflight is
+    # answered there, before the gate counts it), the body limit, then the gate.
     app.add_middleware(GateMiddleware)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
+    app.add_middleware(CorsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/api/v1/shutter/hello", include_in_schema=False)
     async def hello() -> Response:

@@ -149,13 +149,14 @@ async def test_authorization_code_flow_with_pkce(client: httpx.AsyncClient) -> N
     token = await _token(client, **exchange, code_verifier=verifier)
     assert token.status_code == 200, token.text
     assert token.json()["scope"] == "read"
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    me = await client.get("/api/v1/accounts/verify_credentials", headers=bearer)
+    assert me.json()["username"] == "ana"
+    # A reused code was likely stolen: the token it gave is revoked (RFC 6749 §4.1.2).
     reused = await _token(client, **exchange, code_verifier=verifier)
     assert reused.status_code == 400
-    me = await client.get(
-        "/api/v1/accounts/verify_credentials",
-        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-    )
-    assert me.json()["username"] == "ana"
+    gone = await client.get("/api/v1/accounts/verify_credentials", headers=bearer)
+    assert gone.status_code == 401
 
 
 async def test_authorize_refuses_unregistered_redirects(client: httpx.AsyncClient) -> None:

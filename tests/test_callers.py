@@ -4,19 +4,16 @@ Redis and on a Redis Cluster; with Redis down every read asks the database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from shutter.infra.context import AppContext
 from tests.support.api import User, register_app, sign_up
 from tests.support.feed_stores import redis_cluster_url, redis_space
-from tests.support.instances import DEAD_REDIS_URL, Instance
+from tests.support.instances import DEAD_REDIS_URL, Instance, token_queries
 
 __all__ = ["redis_cluster_url"]  # a fixture used by these tests
 
@@ -34,28 +31,6 @@ async def pair(
         second = Instance(database_url, tmp_path, redis_url=url, redis_prefix=prefix)
         async with first, second:
             yield first, second
-
-
-@contextmanager
-def token_queries(instance: Instance) -> Iterator[list[str]]:
-    """The statements on `instance`'s database that look a token up, while in the block."""
-    seen: list[str] = []
-    db = instance.ctx.db
-    # On PostgreSQL the read engine is a view of the write engine (the same events).
-    engines = [db.write_engine, db.read_engine] if db.is_sqlite else [db.write_engine]
-
-    def record(*args: Any) -> None:
-        statement = args[2]
-        if "oauth_tokens.token_hash =" in statement:  # the lookup of one token's caller
-            seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def me(http: httpx.AsyncClient, user: User) -> httpx.Response:

@@ -124,7 +124,7 @@ async def test_refused_comments_change_nothing(client: httpx.AsyncClient) -> Non
         ({"status": "   ", "in_reply_to_id": post["id"]}, 422),
         ({"status": "with photo", "in_reply_to_id": post["id"], "media_ids": ["1"]}, 422),
         ({"status": "ghost", "in_reply_to_id": "999999"}, 404),
-        ({"status": "bad", "in_reply_to_id": "abc"}, 404),
+        ({"status": "bad", "in_reply_to_id": "abc"}, 422),  # not an id: a bad parameter
         ({"status": "hidden", "in_reply_to_id": hidden["id"]}, 404),
     ]
     for body, status in cases:

@@ -415,7 +415,8 @@ async def test_attachable_media_rules(
         await service.do_attach(session, media=taken, post_id=post_id)
 
     cases: list[tuple[list[str], int, str]] = [
-        (["abc"], 6, "not a number"),
+        (["abc"], 6, "not an id"),
+        (["²"], 6, "not an id"),
         ([theirs], 6, f"media {theirs} not found"),
         (["999"], 6, "media 999 not found"),
         ([mine, mine], 6, "twice"),

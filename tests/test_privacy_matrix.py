@@ -1,10 +1,12 @@
-"""The privacy matrix: every read endpoint × every kind of viewer, public and locked.
+"""The privacy matrix: every read endpoint × every kind of viewer × every audience.
 
-One account (the owner) posts a photo with a hashtag; a follower comments on it and
-everyone who could likes and saves it. Then, for the locked variant, the owner locks the
-account and a stranger asks to follow (pending); the owner blocks one account (`blocked`)
-and another blocks the owner (`blocker`). Each endpoint is read by each viewer and the
-outcome compared with the table below.
+One account (the owner) posts a photo with a hashtag, to an audience (public, unlisted,
+private = followers, direct = the mentioned `pending` only); a follower (for a direct
+post, the mentioned account) comments on it and everyone who can likes and saves it.
+Then, for the locked variant, the owner locks the account and a stranger asks to follow
+(pending); the owner blocks one account (`blocked`) and another blocks the owner
+(`blocker`). Each endpoint is read by each viewer and the outcome compared with the
+table below.
 
 Outcomes: "shown" = 200 and the owner's content is in it; "empty" = 200 without it;
 "404" / "401" = that status. A public account cannot have a pending requester (a follow
@@ -59,6 +61,44 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
         # A locked account is still findable; only blocks hide it.
         "search":           (S,     S,     S,     S,     E,     E,     S),
     },
+    # Unlisted: like public, but never listed in public places, not even for its owner.
+    "unlisted": {
+        "status":           (S,     S,     S,     S,     "404", "404", S),
+        "context":          (S,     S,     S,     S,     "404", "404", S),
+        "account_statuses": (S,     S,     S,     S,     E,     E,     S),
+        "home":             ("401", E,     S,     E,     E,     E,     S),
+        "favourited_by":    (S,     S,     S,     S,     "404", "404", S),
+        "tag_timeline":     (E,     E,     E,     E,     E,     E,     E),
+        "trends":           (E,     E,     E,     E,     E,     E,     E),
+        "favourites":       ("401", S,     S,     S,     E,     E,     S),
+        "bookmarks":        ("401", S,     S,     S,     E,     E,     S),
+    },
+    # Private: the owner's followers only; the account itself stays public.
+    "private": {
+        "status":           ("404", "404", S,     "404", "404", "404", S),
+        "context":          ("404", "404", S,     "404", "404", "404", S),
+        "account":          (S,     S,     S,     S,     S,     S,     S),
+        "account_statuses": (E,     E,     S,     E,     E,     E,     S),
+        "followers":        (S,     S,     S,     S,     E,     E,     S),
+        "home":             ("401", E,     S,     E,     E,     E,     S),
+        "favourited_by":    ("404", "404", S,     "404", "404", "404", S),
+        "tag_timeline":     (E,     E,     E,     E,     E,     E,     E),
+        "trends":           (E,     E,     E,     E,     E,     E,     E),
+        "favourites":       ("401", E,     S,     E,     E,     E,     S),
+        "bookmarks":        ("401", E,     S,     E,     E,     E,     S),
+    },
+    # Direct, mentioning `pending`: the owner and the mentioned account, nobody else.
+    "direct": {
+        "status":           ("404", "404", "404", S,     "404", "404", S),
+        "context":          ("404", "404", "404", S,     "404", "404", S),
+        "account_statuses": (E,     E,     E,     S,     E,     E,     S),
+        "home":             ("401", E,     E,     E,     E,     E,     S),
+        "favourited_by":    ("404", "404", "404", S,     "404", "404", S),
+        "tag_timeline":     (E,     E,     E,     E,     E,     E,     E),
+        "trends":           (E,     E,     E,     E,     E,     E,     E),
+        "favourites":       ("401", E,     E,     S,     E,     E,     S),
+        "bookmarks":        ("401", E,     E,     S,     E,     E,     S),
+    },
 }  # fmt: skip
 
 
@@ -71,27 +111,32 @@ class World:
     comment_id: str
 
 
-async def _build(client: httpx.AsyncClient, run_jobs: RunJobs, *, locked: bool) -> World:
+async def _build(client: httpx.AsyncClient, run_jobs: RunJobs, *, variant: str) -> World:
     users = {name: await sign_up(client, name) for name in VIEWERS if name != "anonymous"}
     owner, fan = users["owner"], users["follower"]
-    status = await post_photo(client, owner, "at the lake #matrixtag")
     for name in ("follower", "blocked", "blocker"):
         await follow(client, users[name], owner)
     await follow(client, owner, fan)
+    audience = variant if variant in ("unlisted", "private", "direct") else None
+    caption = "at the lake #matrixtag" + (" @pending" if variant == "direct" else "")
+    status = await post_photo(client, owner, caption, visibility=audience)
+    assert status["visibility"] == (audience or "public")
+    await run_jobs()
     for user in users.values():
         for action in ("favourite", "bookmark"):
             response = await client.post(
                 f"/api/v1/statuses/{status['id']}/{action}", headers=user.headers
             )
-            assert response.status_code == 200, response.text
+            assert response.status_code in (200, 404), response.text
+    commenter = users["pending"] if variant == "direct" else fan
     comment = await client.post(
         "/api/v1/statuses",
-        headers=fan.headers,
+        headers=commenter.headers,
         json={"status": "lovely", "in_reply_to_id": status["id"]},
     )
     assert comment.status_code == 200, comment.text
     await run_jobs()
-    if locked:
+    if variant == "locked":
         response = await client.patch(
             "/api/v1/accounts/update_credentials", headers=owner.headers, data={"locked": "true"}
         )
@@ -146,9 +191,9 @@ async def _observe(
     return S if found else E
 
 
-@pytest.mark.parametrize("variant", ["public", "locked"])
+@pytest.mark.parametrize("variant", ["public", "locked", "unlisted", "private", "direct"])
 async def test_privacy_matrix(client: httpx.AsyncClient, run_jobs: RunJobs, variant: str) -> None:
-    world = await _build(client, run_jobs, locked=variant == "locked")
+    world = await _build(client, run_jobs, variant=variant)
     mismatches = []
     for endpoint, outcomes in EXPECTED[variant].items():
         for name, expected in zip(VIEWERS, outcomes, strict=True):

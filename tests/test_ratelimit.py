@@ -3,16 +3,20 @@ budgets across instances through Redis, and serving on when Redis is gone."""
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from shutter.infra.context import AppContext
 from tests.support.api import sign_up
-from tests.support.feed_stores import redis_cluster_url, shared_redis
-from tests.support.instances import Instance
+from tests.support.feed_stores import redis_cluster_url, redis_space, shared_redis
+from tests.support.instances import Instance, token_queries
 
 __all__ = ["redis_cluster_url", "shared_redis"]  # fixtures used by these tests
 
@@ -129,3 +133,100 @@ async def test_limits_fail_open_when_redis_is_unreachable(
     async with Instance(database_url, tmp_path, **dead) as api:
         for _ in range(3):
             assert (await api.get("/api/v2/instance")).status_code == 200
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def limit_store(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    """Settings of the rate limits' store: this process, or the machine's Redis."""
+    if request.param == "embedded":
+        yield {}
+        return
+    with redis_space(request, "redis") as (url, prefix):
+        yield {"redis_url": url, "redis_prefix": prefix}
+
+
+async def test_tokens_that_do_not_authenticate_count_against_their_ip(
+    database_url: str,
+    ctx: AppContext,
+    tmp_path: Path,
+    client: httpx.AsyncClient,
+    limit_store: dict[str, Any],
+) -> None:
+    ana = await sign_up(client, "ana")
+    instance = Instance(database_url, tmp_path, rate_limit_requests=3, **limit_store)
+    async with instance as api:
+        me = "/api/v1/accounts/verify_credentials"
+        assert (await api.get(me, headers=ana.headers)).status_code == 200  # ip 1, ana 1
+        junk = [{"Authorization": f"Bearer {secrets.token_urlsafe(32)}"} for _ in range(4)]
+        assert [(await api.get(me, headers=h)).status_code for h in junk[:2]] == [401, 401]
+        with token_queries(instance) as looked_up:
+            # The address is spent: a fresh token each time neither helps nor costs a query.
+            assert (await api.get(me, headers=junk[2])).status_code == 429
+            assert (await api.get("/api/v2/instance", headers=junk[3])).status_code == 429
+            assert (await api.get("/api/v2/instance")).status_code == 429
+        assert looked_up == []
+        # A token seen to authenticate has its account's own budget.
+        assert (await api.get(me, headers=ana.headers)).status_code == 200
+
+
+async def _authorize_form(api: httpx.AsyncClient) -> dict[str, str]:
+    """The fields of the log-in form of /oauth/authorize for a new app, as a browser posts it."""
+    app = (
+        await api.post(
+            "/api/v1/apps",
+            data={"client_name": "web", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"},
+        )
+    ).json()
+    query = {"response_type": "code", "client_id": app["client_id"], "scope": "read"}
+    page = await api.get("/oauth/authorize", params=query)
+    csrf = re.search(r'name=csrf value="([^"]+)"', page.text)
+    assert csrf, page.text
+    return query | {"csrf": csrf.group(1), "decision": "allow"}
+
+
+async def test_log_in_limit_holds_however_the_login_is_spelt(
+    database_url: str, ctx: AppContext, tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    await sign_up(client, "ana")
+    await sign_up(client, "bob")
+    instance = Instance(database_url, tmp_path, rate_limit_login_requests=3)
+    async with instance as api:
+        app = (
+            await api.post(
+                "/api/v1/apps",
+                data={"client_name": "x", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"},
+            )
+        ).json()
+        form = await _authorize_form(api)
+        attempt = 0
+
+        async def log_in(login: str, password: str = "wrong", *, page: bool = False) -> int:
+            # Each guess from an address of its own: only the per-login limit can refuse.
+            nonlocal attempt
+            attempt += 1
+            async with instance.client(f"10.0.0.{attempt}") as other:
+                if page:
+                    answer = await other.post(
+                        "/oauth/authorize", data=form | {"username": login, "password": password}
+                    )
+                    return answer.status_code
+                data = {
+                    "grant_type": "password",
+                    "client_id": app["client_id"],
+                    "client_secret": app["client_secret"],
+                    "username": login,
+                    "password": password,
+                }
+                return (await other.post("/oauth/token", data=data)).status_code
+
+        # One budget per account, whether it is named by username or e-mail, spaced or
+        # capitalised, through the token endpoint or the log-in page.
+        assert await log_in(" ana") == 400
+        assert await log_in("ANA ", page=True) == 401
+        assert await log_in("ana@example.COM") == 400
+        assert await log_in("Ana", page=True) == 429
+        assert await log_in("ana", "correct horse battery") == 429
+        assert await log_in("bob") == 400  # another account's budget is its own
+        # A login that names no account is counted as it is normalised.
+        assert [await log_in(login) for login in ("nobody", " Nobody", "NOBODY ")] == [400] * 3
+        assert await log_in("nobody", page=True) == 429

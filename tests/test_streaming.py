@@ -14,16 +14,24 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import websockets
+from sqlalchemy import update
 from websockets.asyncio.client import ClientConnection
 
+from shutter.auth import service as auth
+from shutter.auth.models import Token
+from shutter.auth.revocation import AccessEnded, AccessWatch
+from shutter.infra.context import AppContext
+from shutter.infra.db import utcnow
 from shutter.infra.migrate import upgrade
-from tests.support.api import User, post_photo, sign_up
+from shutter.notifications.streaming import READ_SCOPES, next_event
+from tests.support.api import User, post_photo, register_app, sign_up
 from tests.support.feed_stores import redis_cluster_url, redis_space
 from tests.support.live import LiveServer, start_server
 from tests.support.schema import assert_entity
@@ -268,6 +276,186 @@ async def test_new_post_reaches_followers_user_stream_and_hashtag_stream(
         assert json.loads(message["payload"])["id"] == post["id"]
 
 
+@dataclass
+class Login:
+    """A token of a user's, issued through an app whose credentials the test holds."""
+
+    token: str
+    refresh: str
+    app: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def _log_in(http: httpx.AsyncClient, user: User) -> Login:
+    app = await register_app(http)
+    answer = await http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "username": user.username,
+            "password": "correct horse battery",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return Login(answer.json()["access_token"], answer.json()["refresh_token"], app)
+
+
+async def _revoke(http: httpx.AsyncClient, login: Login) -> None:
+    app = login.app
+    revoked = await http.post(
+        "/oauth/revoke",
+        data={
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "token": login.token,
+        },
+    )
+    assert revoked.status_code == 200, revoked.text
+
+
+@contextlib.asynccontextmanager
+async def _sse(
+    http: httpx.AsyncClient, login: Login, path: str
+) -> AsyncIterator[AsyncIterator[str]]:
+    """The lines of an open SSE stream, past its opening `:)`."""
+    async with http.stream("GET", path, headers=login.headers) as response:
+        assert response.status_code == 200
+        lines = response.aiter_lines()
+        assert await asyncio.wait_for(lines.__anext__(), 1) == ":)"
+        yield lines
+
+
+async def _sse_ends(lines: AsyncIterator[str], within: float) -> bool:
+    """Whether the stream finishes within `within` seconds (heartbeats may come first)."""
+    try:
+        async with asyncio.timeout(within):
+            async for _line in lines:
+                pass
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _ws_closed(socket: ClientConnection, within: float) -> int | None:
+    """The close code if the server closes the socket within `within` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            while True:
+                await socket.recv()
+    except websockets.ConnectionClosed:
+        return socket.close_code
+    except TimeoutError:
+        return None
+
+
+async def _sse_event(lines: AsyncIterator[str], wait: float = 2.0) -> dict[str, str]:
+    event: dict[str, str] = {}
+    while "data" not in event:
+        line = await asyncio.wait_for(lines.__anext__(), wait)
+        if line and not line.startswith(":"):
+            key, _, value = line.partition(": ")
+            event[key] = value
+    return event
+
+
+async def _revocation_ends_only_that_tokens_streams(
+    on_streams: LiveServer, http: httpx.AsyncClient, revoker: httpx.AsyncClient
+) -> None:
+    """Streams on `on_streams` (`http`) of two tokens of one account; one token is revoked
+    through `revoker`: its WebSocket and SSE streams end within a second, the other's stay."""
+    ana, bo = await sign_up(http, _name("ana")), await sign_up(http, _name("bo"))
+    gone, kept = await _log_in(http, ana), await _log_in(http, ana)
+    notification = "/api/v1/streaming/user/notification"
+    async with (
+        websockets.connect(
+            ws_url(on_streams, f"?access_token={gone.token}&stream=user")
+        ) as ws_gone,
+        websockets.connect(
+            ws_url(on_streams, f"?access_token={kept.token}&stream=user")
+        ) as ws_kept,
+        _sse(http, gone, notification) as sse_gone,
+        _sse(http, kept, notification) as sse_kept,
+    ):
+        await asyncio.sleep(0.2)  # the streams listen before the revocation
+        started = time.monotonic()
+        await _revoke(revoker, gone)
+        assert await _ws_closed(ws_gone, within=2.0) == 1008
+        assert await _sse_ends(sse_gone, within=2.0)
+        assert time.monotonic() - started < 2.0
+        # The account's other token still streams, on both protocols.
+        await _follow(revoker, bo, ana)
+        message = await _message(ws_kept, wait=2.0)
+        while message["event"] != "notification":
+            message = await _message(ws_kept, wait=2.0)
+        assert json.loads(message["payload"])["account"]["id"] == bo.id
+        assert json.loads((await _sse_event(sse_kept))["data"])["account"]["id"] == bo.id
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(ws_url(on_streams, f"?access_token={gone.token}")):
+            pass
+    assert refused.value.response.status_code == 401
+
+
+async def test_revoking_a_token_ends_its_streams_and_no_others(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    await _revocation_ends_only_that_tokens_streams(server, http, http)
+
+
+async def test_refreshing_a_token_ends_the_old_tokens_streams(
+    server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    ana = await sign_up(http, _name("ana"))
+    old = await _log_in(http, ana)
+    async with (
+        websockets.connect(ws_url(server, f"?access_token={old.token}")) as socket,
+        _sse(http, old, "/api/v1/streaming/user") as lines,
+    ):
+        await asyncio.sleep(0.2)
+        app = old.app
+        refreshed = await http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "refresh_token",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+                "refresh_token": old.refresh,
+            },
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        assert await _ws_closed(socket, within=2.0) == 1008
+        assert await _sse_ends(lines, within=2.0)
+
+
+async def test_a_stream_that_missed_the_revocation_ends_at_its_next_check(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """Events can be lost (Redis down): each stream authenticates its token again now and
+    then. Here the token is revoked behind the event bus's back."""
+    ana = await sign_up(client, _name("ana"))
+    async with ctx.db.read() as session:
+        caller = await auth.authenticate(session, ana.token)
+    assert caller is not None
+    access = AccessWatch(ctx, ana.token, caller, READ_SCOPES)
+    subscription = await ctx.events.subscribe([access.channel])
+    try:
+        access.due_at = time.monotonic()  # a check is due: the token still authenticates
+        assert await next_event(subscription, access, idle_after=0.05) is None
+        assert access.due_at > time.monotonic() + 30
+        async with ctx.db.write() as session:
+            await session.execute(update(Token).values(revoked_at=utcnow()))
+        assert await next_event(subscription, access, idle_after=0.05) is None  # not due yet
+        access.due_at = time.monotonic()
+        with pytest.raises(AccessEnded):
+            await next_event(subscription, access, idle_after=5.0)
+    finally:
+        await subscription.close()
+
+
 def _postgres_url() -> str:
     """A fresh PostgreSQL database for the two servers (skips when PostgreSQL is absent)."""
     import asyncpg
@@ -348,3 +536,14 @@ async def test_event_caused_on_one_instance_reaches_a_socket_on_another(
         assert payload["type"] == "follow"
         assert payload["account"]["id"] == bo.id
         assert elapsed < 1.0
+
+
+async def test_revocation_on_one_instance_ends_streams_on_another(
+    two_servers: tuple[LiveServer, LiveServer],
+) -> None:
+    first, second = two_servers
+    async with (
+        httpx.AsyncClient(base_url=first.url, timeout=10) as on_a,
+        httpx.AsyncClient(base_url=second.url, timeout=10) as on_b,
+    ):
+        await _revocation_ends_only_that_tokens_streams(first, on_a, on_b)

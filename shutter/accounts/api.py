@@ -23,7 +23,7 @@ from shutter.auth.service import Caller
 from shutter.graph import service as graph
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError
-from shutter.infra.http import entity_response, json_response
+from shutter.infra.http import NO_STORE, entity_response, json_response
 from shutter.infra.params import params
 
 router = APIRouter(prefix="/api/v1/accounts")
@@ -45,9 +45,8 @@ async def sign_up(
         email=body.email,
         password=body.password,
     )
-    app = await auth.access_app(session, caller.app_id)
-    issued = await auth.issue_token(session, app=app, account=account, scopes=app.scopes.split())
-    return json_response(token_json(issued.token, issued.raw, issued.raw_refresh))
+    issued = await auth.issue_sign_up_token(session, caller=caller, account=account)
+    return json_response(token_json(issued.token, issued.raw, issued.raw_refresh), headers=NO_STORE)
 
 
 @router.get("/verify_credentials")
@@ -74,6 +73,8 @@ async def update_credentials(
             note=body.note,
             locked=body.locked,
             website=body.website,
+            privacy=body.source.privacy if body.source else None,
+            sensitive=body.source.sensitive if body.source else None,
         ),
         avatar=body.avatar,
     )
@@ -91,7 +92,7 @@ async def lookup(
     return entity_response(request, await render_account(ctx, account))
 
 
-@router.get("/{account_id:int}")
+@router.get("/{account_id:id}")
 async def get_account(
     request: Request, ctx: Ctx, session: ReadSession, account_id: int
 ) -> Response:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shutter.infra.db import Base, UTCDateTime, utcnow
@@ -20,6 +20,10 @@ class Account(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(200), default="")
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `source.privacy` and `source.sensitive`: the defaults of new posts. No audience
+    # chosen means "by the lock" (shutter/policies.py default_visibility).
+    default_visibility: Mapped[str | None] = mapped_column(String(10))
+    default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     avatar_key: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="user")
     followers_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -29,6 +33,11 @@ class Account(Base):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def privacy(self) -> str:
+        """The audience of new posts (`source.privacy`): as chosen, else by the lock."""
+        return self.default_visibility or ("private" if self.locked else "public")
 
 
 class Credential(Base):

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from shutter.accounts.models import Account
-from shutter.infra.formats import iso, text_to_html
+from shutter.infra.formats import iso, link_html, text_to_html
 from shutter.infra.params import QueryParams, RequestParams
 from shutter.infra.settings import Settings
 from shutter.media.schemas import media_url
@@ -49,7 +49,7 @@ def account_json(account: Account, settings: Settings) -> dict[str, Any]:
         if account.last_status_at
         else None,
         "emojis": [],
-        "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+        "fields": [{"name": "Website", "value": link_html(account.website), "verified_at": None}]
         if account.website
         else [],
         "roles": [],
@@ -61,11 +61,14 @@ def credential_account_json(
 ) -> dict[str, Any]:
     body = account_json(account, settings)
     body["source"] = {
-        "privacy": "public",
-        "sensitive": False,
+        "privacy": account.privacy,
+        "sensitive": account.default_sensitive,
         "language": "",
         "note": account.note,
-        "fields": body["fields"],
+        # The source is what the person wrote; `fields` above is its HTML.
+        "fields": [{"name": "Website", "value": account.website, "verified_at": None}]
+        if account.website
+        else [],
         "follow_requests_count": follow_requests_count,
         "discoverable": True,
         "indexable": True,
@@ -91,6 +94,14 @@ class SignUpParams(RequestParams):
     date_of_birth: str | None = None
 
 
+class SourceParams(RequestParams):
+    """`source[…]` of update_credentials: the defaults of new posts."""
+
+    privacy: str | None = None
+    sensitive: bool | None = None
+    language: str | None = None
+
+
 class UpdateCredentialsParams(RequestParams):
     display_name: str | None = None
     note: str | None = None
@@ -105,7 +116,7 @@ class UpdateCredentialsParams(RequestParams):
     avatar_description: str | None = None
     header_description: str | None = None
     fields_attributes: Any = None
-    source: dict[str, Any] | None = None
+    source: SourceParams | None = None
     attribution_domains: Any = None
 
 

@@ -31,8 +31,11 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def normalize_query(raw: str) -> str:
-    """`@Name@host` → `name`: accounts are local, so a domain part is dropped."""
-    return raw.strip().lstrip("@").split("@", 1)[0].strip().lower()[:MAX_QUERY_CHARS]
+    """`@Name@host` → `name`: accounts are local, so a domain part is dropped. NULs are
+    dropped too: no name holds one, PostgreSQL refuses them in a query and SQLite's FTS5
+    reads one as the end of its query ("unterminated string")."""
+    name = raw.replace("\x00", "").strip().lstrip("@").split("@", 1)[0]
+    return name.strip().lower()[:MAX_QUERY_CHARS]
 
 
 def trigrams(value: str) -> set[str]:
@@ -130,7 +133,12 @@ async def _search_postgres(
 
 
 def _fts_expression(q: str) -> str:
-    """An FTS5 query OR-ing the trigrams of `q` (each quoted), so near misses match too."""
+    """An FTS5 query OR-ing the trigrams of `q`, so near misses match too.
+
+    Each trigram is an FTS5 string ("…", its quotes doubled), which FTS5 reads as text
+    whatever it holds (`*`, `:`, `-`, `(`, AND, NEAR): no user text is query syntax. The
+    one character it cannot hold, a NUL, `normalize_query` has removed.
+    """
     grams = dict.fromkeys(q[i : i + 3] for i in range(len(q) - 2))
     return " OR ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 

@@ -20,7 +20,10 @@ from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id
 from shutter.infra.settings import Settings
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.]{1,30}$")
+# Mastodon's rule without its inner dashes (mentions here stop at a dash): letters,
+# digits and underscores, with dots allowed only inside. A name of dots (`.`, `..`) or
+# with one at an end would read as a path segment in profile URLs.
+USERNAME_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
@@ -35,7 +38,9 @@ def password_hasher(settings: Settings) -> PasswordHasher:
 def check_signup(*, username: str, email: str, password: str) -> None:
     if not USERNAME_RE.fullmatch(username):
         raise unprocessable(
-            "username must be 1–30 letters, digits, underscores or dots", field="username"
+            "username must be 1–30 letters, digits, underscores or dots, "
+            "and neither start nor end with a dot",
+            field="username",
         )
     if len(email) > 254 or not EMAIL_RE.fullmatch(email):
         raise unprocessable("email is not a valid address", field="email")
@@ -102,31 +107,48 @@ async def do_create_account(
 _dummy_hashes: dict[tuple[int, int], str] = {}
 
 
-async def authenticate_password(
-    session: AsyncSession, *, settings: Settings, login: str, password: str
-) -> Account | None:
-    """The account whose username or email and password match, or None."""
-    login = login.strip().lower()
+@dataclass(frozen=True)
+class Login:
+    """What a login (a username or an e-mail) names."""
+
+    normalised: str  # as accounts are looked up: spaces around dropped, lower case
+    account: Account | None
+    password_hash: str | None
+
+
+async def find_login(session: AsyncSession, login: str) -> Login:
+    """The account whose username or e-mail is `login`, in any case, spaces around ignored.
+
+    Log-in limits count against what this finds (shutter/auth/service.py), so every
+    spelling that names an account shares its budget.
+    """
+    normalised = login.strip().lower()
     row = (
         await session.execute(
             select(Account, Credential.password_hash)
             .join(Credential, Credential.account_id == Account.id)
-            .where((Credential.email_lower == login) | (Account.username_lower == login))
+            .where((Credential.email_lower == normalised) | (Account.username_lower == normalised))
         )
     ).first()
-    hasher = password_hasher(settings)
     if row is None:
+        return Login(normalised, None, None)
+    return Login(normalised, row[0], row[1])
+
+
+async def check_password(found: Login, *, settings: Settings, password: str) -> Account | None:
+    """The login's account if `password` is its password and it is active, else None."""
+    hasher = password_hasher(settings)
+    if found.account is None or found.password_hash is None:
         key = (settings.argon2_time_cost, settings.argon2_memory_kib)
         if key not in _dummy_hashes:
             _dummy_hashes[key] = await asyncio.to_thread(hasher.hash, "not-a-real-password")
         await asyncio.to_thread(_verify, hasher, _dummy_hashes[key], password)
         return None
-    account, password_hash = row
-    if not await asyncio.to_thread(_verify, hasher, password_hash, password):
+    if not await asyncio.to_thread(_verify, hasher, found.password_hash, password):
         return None
-    if account.suspended_at is not None:
+    if found.account.suspended_at is not None:
         return None
-    return account
+    return found.account
 
 
 def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
@@ -187,6 +209,26 @@ class ProfileChanges:
     note: str | None = None
     locked: bool | None = None
     website: str | None = None
+    privacy: str | None = None
+    sensitive: bool | None = None
+
+
+# Audiences a person may choose as the default of their posts (as Mastodon's setting).
+DEFAULT_AUDIENCES = ("public", "unlisted", "private")
+# An http(s) address without spaces, quotes or angle brackets.
+_WEBSITE = re.compile(r"https?://[^\s\"'<>`\\]{1,190}")
+
+
+def _apply_defaults(account: Account, changes: ProfileChanges) -> None:
+    if changes.privacy is not None:
+        if changes.privacy not in DEFAULT_AUDIENCES:
+            raise unprocessable(
+                "source[privacy] must be one of " + ", ".join(DEFAULT_AUDIENCES),
+                field="source[privacy]",
+            )
+        account.default_visibility = changes.privacy
+    if changes.sensitive is not None:
+        account.default_sensitive = changes.sensitive
 
 
 def _apply_profile(account: Account, changes: ProfileChanges, settings: Settings) -> None:
@@ -204,11 +246,12 @@ def _apply_profile(account: Account, changes: ProfileChanges, settings: Settings
             )
         account.note = changes.note
     if changes.website is not None:
-        if changes.website and not re.fullmatch(r"https?://\S{1,190}", changes.website):
+        if changes.website and not _WEBSITE.fullmatch(changes.website):
             raise unprocessable("website must be an http(s) URL", field="website")
         account.website = changes.website
     if changes.locked is not None:
         account.locked = changes.locked
+    _apply_defaults(account, changes)
 
 
 async def do_update_credentials(

@@ -1,9 +1,11 @@
-"""OAuth 2 and app routes: /api/v1/apps, /oauth/token, /oauth/revoke, /oauth/authorize."""
+"""OAuth 2 and app routes: /api/v1/apps, /oauth/token, /oauth/revoke, /oauth/authorize,
+/oauth/userinfo."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,17 +13,26 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from shutter.accounts import service as accounts
+from shutter.accounts.models import Account
 from shutter.auth import service
-from shutter.auth.deps import app_token
+from shutter.auth.deps import app_token, user
 from shutter.auth.models import App
 from shutter.auth.pages import authorize_page, code_page, sign_form, verify_form
-from shutter.auth.schemas import AppParams, RevokeParams, TokenParams, app_json, token_json
+from shutter.auth.redirects import OOB, redirect_problem
+from shutter.auth.schemas import (
+    AppParams,
+    RevokeParams,
+    TokenParams,
+    app_json,
+    token_json,
+    userinfo_json,
+)
 from shutter.auth.scopes import KNOWN, parse_scopes, within
 from shutter.auth.service import Caller, OAuthError
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
-from shutter.infra.http import json_response
-from shutter.infra.params import collect_params, params
+from shutter.infra.errors import error_response
+from shutter.infra.http import NO_STORE, json_response
+from shutter.infra.params import collect_params, params, text_problem
 
 router = APIRouter()
 
@@ -35,7 +46,7 @@ async def create_app(session: WriteSession, body: AppParams = params(AppParams))
         scopes=body.scopes,
         website=body.website,
     )
-    return json_response(app_json(app, with_secret=True))
+    return json_response(app_json(app, with_secret=True), headers=NO_STORE)
 
 
 @router.get("/api/v1/apps/verify_credentials")
@@ -54,6 +65,8 @@ def _basic_client(request: Request) -> tuple[str | None, str | None]:
         client_id, _, secret = base64.b64decode(value).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None, None
+    if text_problem(client_id) or text_problem(secret):  # a NUL: no client has it
+        return None, None
     return client_id, secret
 
 
@@ -69,45 +82,50 @@ async def token(
     if body.grant_type == "client_credentials":
         issued = await service.grant_client_credentials(session, app=app, scope=scope)
     elif body.grant_type == "password":
-        # Per username as well as per IP, so spreading guesses over addresses does not help.
-        limiter = ctx.ratelimiter
-        await limiter.check(limiter.login, "login", (body.username or "").lower())
+        # Limited per account as well as per IP (the gate), so spreading guesses over
+        # addresses does not help.
         issued = await service.grant_password(
             session,
             settings=ctx.settings,
+            limiter=ctx.ratelimiter,
             app=app,
             username=body.username,
             password=body.password,
             scope=scope,
         )
     elif body.grant_type == "authorization_code":
-        issued = await service.grant_authorization_code(
-            session,
-            app=app,
-            code=body.code,
-            redirect_uri=body.redirect_uri,
-            code_verifier=body.code_verifier,
-        )
+        try:
+            issued = await service.grant_authorization_code(
+                session,
+                events=ctx.events,
+                app=app,
+                code=body.code,
+                redirect_uri=body.redirect_uri,
+                code_verifier=body.code_verifier,
+            )
+        except service.CodeReplayed as replayed:
+            # Answered, not raised: the revocation of what the code gave must commit.
+            return error_response(replayed, headers=NO_STORE)
     elif body.grant_type == "refresh_token":
         issued = await service.grant_refresh_token(
-            session, app=app, refresh_token=body.refresh_token, scope=scope
+            session, events=ctx.events, app=app, refresh_token=body.refresh_token, scope=scope
         )
     else:
         raise OAuthError(
             "unsupported_grant_type", f"grant_type {body.grant_type!r} is not supported"
         )
-    return json_response(token_json(issued.token, issued.raw, issued.raw_refresh))
+    return json_response(token_json(issued.token, issued.raw, issued.raw_refresh), headers=NO_STORE)
 
 
 @router.post("/oauth/revoke")
 async def revoke(
-    request: Request, session: WriteSession, body: RevokeParams = params(RevokeParams)
+    request: Request, ctx: Ctx, session: WriteSession, body: RevokeParams = params(RevokeParams)
 ) -> Response:
     basic_id, basic_secret = _basic_client(request)
     app = await service.access_client(
         session, body.client_id or basic_id, body.client_secret or basic_secret
     )
-    await service.do_revoke(session, app=app, raw_token=body.token)
+    await service.do_revoke(session, events=ctx.events, app=app, raw_token=body.token)
     return json_response({})
 
 
@@ -120,6 +138,7 @@ async def oauth_metadata(ctx: Ctx) -> Response:
             "authorization_endpoint": f"{base}/oauth/authorize",
             "token_endpoint": f"{base}/oauth/token",
             "revocation_endpoint": f"{base}/oauth/revoke",
+            "userinfo_endpoint": f"{base}/oauth/userinfo",
             "app_registration_endpoint": f"{base}/api/v1/apps",
             "scopes_supported": sorted(KNOWN),
             "response_types_supported": ["code"],
@@ -135,6 +154,12 @@ async def oauth_metadata(ctx: Ctx) -> Response:
             "service_documentation": "https://docs.joinmastodon.org/",
         }
     )
+
+
+@router.api_route("/oauth/userinfo", methods=["GET", "POST"])
+async def userinfo(ctx: Ctx, me: Annotated[Account, Depends(user("profile"))]) -> Response:
+    """OpenID Connect claims of the token's account (Mastodon 4.4), for `profile` tokens."""
+    return json_response(userinfo_json(me, ctx.settings), headers=NO_STORE)
 
 
 AUTHORIZE_FIELDS = (
@@ -162,23 +187,45 @@ async def _authorize_request(
     redirect_uri = fields["redirect_uri"] or allowed_uris[0]
     if redirect_uri not in allowed_uris:
         raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
+    if redirect_problem(redirect_uri) is not None:  # an app registered before the rule
+        raise OAuthError("invalid_request", "redirect_uri is not allowed")
     try:
         scopes = parse_scopes(fields["scope"] or None, default=app.scopes)
     except ValueError as exc:
         raise OAuthError("invalid_scope", str(exc)) from None
     if not within(scopes, app.scopes.split()):
         raise OAuthError("invalid_scope", "The requested scope exceeds what the app registered")
-    method = fields["code_challenge_method"] or ("S256" if fields["code_challenge"] else "")
-    if fields["code_challenge"] and method not in ("S256", "plain"):
-        raise OAuthError("invalid_request", "code_challenge_method must be S256")
-    fields["code_challenge_method"] = method
+    fields["code_challenge_method"] = _pkce_method(fields)
     fields["redirect_uri"] = redirect_uri
     return app, redirect_uri, scopes, fields
 
 
+# RFC 7636 §4.2: a challenge is 43–128 unreserved characters (an S256 one is 43).
+_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+
+
+def _pkce_method(fields: dict[str, str]) -> str:
+    """S256 for a request with a challenge, "" without; `plain` is refused, as the
+    server metadata only offers S256."""
+    method, challenge = fields["code_challenge_method"], fields["code_challenge"]
+    if method and method != "S256":
+        raise OAuthError("invalid_request", "code_challenge_method must be S256")
+    if not challenge:
+        return ""
+    if not _CHALLENGE.fullmatch(challenge):
+        raise OAuthError("invalid_request", "code_challenge must be an S256 challenge")
+    return "S256"
+
+
+def _redirect(redirect_uri: str, query: dict[str, str]) -> Response:
+    """Back to the app (its URI was checked when registered and again by the request)."""
+    separator = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(query)}", status_code=302)
+
+
 @router.get("/oauth/authorize")
 async def authorize_form(request: Request, ctx: Ctx, session: ReadSession) -> Response:
-    values = dict(request.query_params)
+    values = await collect_params(request)  # its text checked as every parameter is
     app, _, scopes, fields = await _authorize_request(session, values)
     token = sign_form(ctx.settings.secret, fields)
     return HTMLResponse(authorize_page(app.name, scopes, fields, token, error=None))
@@ -192,16 +239,14 @@ async def authorize_submit(request: Request, ctx: Ctx, session: WriteSession) ->
         raise OAuthError("invalid_request", "The form expired; open the authorization page again")
     token = sign_form(ctx.settings.secret, fields)
     if values.get("decision") == "deny":
-        if redirect_uri == service.OOB:
+        if redirect_uri == OOB:
             return HTMLResponse(code_page(None), status_code=403)
-        query = {"error": "access_denied", "state": fields["state"]}
-        return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
-    login = str(values.get("username") or "")
-    await ctx.ratelimiter.check(ctx.ratelimiter.login, "login", login.lower())
-    account = await accounts.authenticate_password(
+        return _redirect(redirect_uri, {"error": "access_denied", "state": fields["state"]})
+    account = await service.authenticate_login(
         session,
         settings=ctx.settings,
-        login=login,
+        limiter=ctx.ratelimiter,
+        login=str(values.get("username") or ""),
         password=str(values.get("password") or ""),
     )
     if account is None:
@@ -216,8 +261,8 @@ async def authorize_submit(request: Request, ctx: Ctx, session: WriteSession) ->
         code_challenge=fields["code_challenge"] or None,
         code_challenge_method=fields["code_challenge_method"] or None,
     )
-    if redirect_uri == service.OOB:
+    if redirect_uri == OOB:
         return HTMLResponse(code_page(code))
-    query = {"code": code} | ({"state": fields["state"]} if fields["state"] else {})
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(query)}", status_code=302)
+    return _redirect(
+        redirect_uri, {"code": code} | ({"state": fields["state"]} if fields["state"] else {})
+    )

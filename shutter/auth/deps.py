@@ -42,9 +42,9 @@ async def optional_caller(request: Request, session: ReadSession) -> Caller | No
         caller = await load()
     if caller is None:
         raise ApiError(401, "The access token is invalid")
-    if caller.account is not None:
-        # From now on this token's requests count against its account's budget.
-        await ctx.ratelimiter.learn_account(raw, caller.account.id)
+    # From now on this token's requests count against its account's budget (or, for an
+    # app token, its own), no longer against its address.
+    await ctx.ratelimiter.learn_caller(raw, caller.account.id if caller.account else None)
     return caller
 
 

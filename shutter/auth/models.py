@@ -41,6 +41,9 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The authorization code this token comes from, itself or by refreshes: a replayed
+    # code revokes them all (RFC 6749 §4.1.2).
+    code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class AuthorizationCode(Base):

@@ -6,8 +6,11 @@ from typing import Any
 
 from pydantic import Field
 
+from shutter.accounts.models import Account
+from shutter.accounts.schemas import account_json
 from shutter.auth.models import App, Token
 from shutter.infra.params import RequestParams
+from shutter.infra.settings import Settings
 
 
 def app_json(app: App, *, with_secret: bool) -> dict[str, Any]:
@@ -42,10 +45,27 @@ def token_json(token: Token, raw_token: str, raw_refresh: str | None) -> dict[st
     return body
 
 
+def userinfo_json(account: Account, settings: Settings) -> dict[str, Any]:
+    """OpenID Connect claims of an account, as Mastodon's /oauth/userinfo gives them."""
+    profile = account_json(account, settings)
+    return {
+        "iss": settings.base_url + "/",
+        "sub": profile["uri"],
+        "name": account.display_name or account.username,
+        "preferred_username": account.username,
+        "profile": profile["url"],
+        "picture": profile["avatar"],
+    }
+
+
 class AppParams(RequestParams):
-    client_name: str = Field(min_length=1, max_length=200)
+    """An app registration. Limits as Mastodon's where the columns allow (a name of 60
+    characters); the URIs are bounded in shutter/auth/redirects.py; every scope known
+    fits in 500 characters."""
+
+    client_name: str = Field(min_length=1, max_length=60)
     redirect_uris: str | list[str]
-    scopes: str | None = None
+    scopes: str | None = Field(None, max_length=500)
     website: str | None = Field(None, max_length=500)
 
 

@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from urllib.parse import urlsplit
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.auth.models import App, AuthorizationCode, Token
+from shutter.auth.redirects import check_redirect_uris
 from shutter.auth.scopes import parse_scopes, within
 from shutter.infra.db import account_changed, utcnow
 from shutter.infra.errors import ApiError
+from shutter.infra.events import Event, EventBus, access_channel
 from shutter.infra.ids import ids
+from shutter.infra.ratelimit import RateLimiter
 from shutter.infra.settings import Settings
 
-OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
 
 
@@ -44,24 +45,6 @@ def digest(secret: str) -> str:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
-
-
-def check_redirect_uris(raw: str | list[str]) -> list[str]:
-    uris = raw if isinstance(raw, list) else raw.replace("\r", "").split("\n")
-    uris = [u.strip() for u in uris if u.strip()]
-    if not uris:
-        raise ApiError(422, "Validation failed: redirect_uris can't be blank")
-    for uri in uris:
-        if uri == OOB:
-            continue
-        parts = urlsplit(uri)
-        if (
-            not parts.scheme
-            or parts.fragment
-            or (parts.scheme in ("http", "https") and not parts.netloc)
-        ):
-            raise ApiError(422, "Validation failed: redirect_uris must be absolute URIs")
-    return uris
 
 
 async def do_register_app(
@@ -133,7 +116,10 @@ async def issue_token(
     account: Account | None,
     scopes: list[str],
     with_refresh: bool = True,
+    code_hash: str | None = None,
 ) -> IssuedToken:
+    """A new token; `code_hash` names the authorization code it comes from (directly or
+    by refreshes), so that a replay of the code can take it back."""
     raw = new_secret()
     raw_refresh = new_secret() if with_refresh and account is not None else None
     token = Token(
@@ -144,6 +130,7 @@ async def issue_token(
         account_id=account.id if account else None,
         scopes=" ".join(scopes),
         created_at=utcnow(),
+        code_hash=code_hash,
     )
     session.add(token)
     await session.flush()
@@ -158,10 +145,27 @@ async def grant_client_credentials(
     )
 
 
+async def authenticate_login(
+    session: AsyncSession, *, settings: Settings, limiter: RateLimiter, login: str, password: str
+) -> Account | None:
+    """The account a log-in names if the password is its own; every log-in path goes here.
+
+    The attempt counts against the log-in limit of the account the login names (of the
+    normalised login when it names none) before the password is checked: 429 once spent.
+    Guesses at one account share one budget however it is named (username or e-mail,
+    case, spaces), and a refused guess costs no password hash.
+    """
+    found = await accounts.find_login(session, login)
+    who = f"account:{found.account.id}" if found.account else f"login:{found.normalised}"
+    await limiter.check(limiter.login, "login", who)
+    return await accounts.check_password(found, settings=settings, password=password)
+
+
 async def grant_password(
     session: AsyncSession,
     *,
     settings: Settings,
+    limiter: RateLimiter,
     app: App,
     username: str | None,
     password: str | None,
@@ -170,53 +174,101 @@ async def grant_password(
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
     scopes = _requested_scopes(app, scope)
-    account = await accounts.authenticate_password(
-        session, settings=settings, login=username, password=password
+    account = await authenticate_login(
+        session, settings=settings, limiter=limiter, login=username, password=password
     )
     if account is None:
         raise OAuthError("invalid_grant", "The username or password is incorrect")
     return await issue_token(session, app=app, account=account, scopes=scopes)
 
 
-def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
-    if method == "plain":
-        return hmac.compare_digest(verifier, challenge)
+def pkce_matches(verifier: str, challenge: str, method: str | None) -> bool:
+    """RFC 7636 with S256 only: `plain` would hand the code to whoever saw the challenge
+    (codes stored with it before it was refused fail here)."""
+    if (method or "S256") != "S256":
+        return False
     computed = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     return hmac.compare_digest(computed.decode(), challenge)
+
+
+class CodeReplayed(OAuthError):
+    """A used authorization code came again, so it has likely leaked (RFC 6749 §4.1.2).
+
+    The tokens issued from it are revoked in the session: the route answers this error
+    instead of raising it, so that the revocation commits.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("invalid_grant", "The authorization code is invalid or expired")
 
 
 async def grant_authorization_code(
     session: AsyncSession,
     *,
+    events: EventBus,
     app: App,
     code: str | None,
     redirect_uri: str | None,
     code_verifier: str | None,
 ) -> IssuedToken:
+    """Redeem a code once, with the redirect URI it was issued for (RFC 6749 §4.1.3)."""
     if not code:
         raise OAuthError("invalid_request", "code is required")
-    stored = await session.get(AuthorizationCode, digest(code))
-    invalid = OAuthError("invalid_grant", "The authorization code is invalid or expired")
-    if stored is None or stored.app_id != app.id or stored.used_at is not None:
-        raise invalid
+    if not redirect_uri:
+        raise OAuthError("invalid_request", "redirect_uri is required")
+    code_hash = digest(code)
+    stored = await session.get(AuthorizationCode, code_hash)
+    if stored is None or stored.app_id != app.id:
+        raise OAuthError("invalid_grant", "The authorization code is invalid or expired")
+    if stored.used_at is not None:
+        await _revoke_issued_from(session, events, code_hash=code_hash)
+        raise CodeReplayed()
     if stored.expires_at < utcnow():
-        raise invalid
-    if redirect_uri is not None and redirect_uri != stored.redirect_uri:
+        raise OAuthError("invalid_grant", "The authorization code is invalid or expired")
+    if redirect_uri != stored.redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
     if stored.code_challenge and not (
         code_verifier
-        and pkce_matches(
-            code_verifier, stored.code_challenge, stored.code_challenge_method or "S256"
-        )
+        and pkce_matches(code_verifier, stored.code_challenge, stored.code_challenge_method)
     ):
         raise OAuthError("invalid_grant", "The PKCE code_verifier does not match")
-    stored.used_at = utcnow()
+    # Claimed with a condition, so of two redemptions racing only one gets a token; the
+    # other is a replay.
+    claimed = await session.scalar(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == code_hash, AuthorizationCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .returning(AuthorizationCode.code_hash)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed is None:
+        await _revoke_issued_from(session, events, code_hash=code_hash)
+        raise CodeReplayed()
     account = await accounts.access_account(session, stored.account_id)
-    return await issue_token(session, app=app, account=account, scopes=stored.scopes.split())
+    return await issue_token(
+        session, app=app, account=account, scopes=stored.scopes.split(), code_hash=code_hash
+    )
+
+
+async def _revoke_issued_from(session: AsyncSession, events: EventBus, *, code_hash: str) -> None:
+    revoked = await session.execute(
+        update(Token)
+        .where(Token.code_hash == code_hash, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .returning(Token.id, Token.account_id)
+    )
+    for token_id, account_id in revoked:
+        if account_id is not None:
+            access_revoked(session, events, account_id=account_id, token_id=token_id)
 
 
 async def grant_refresh_token(
-    session: AsyncSession, *, app: App, refresh_token: str | None, scope: str | None
+    session: AsyncSession,
+    *,
+    events: EventBus,
+    app: App,
+    refresh_token: str | None,
+    scope: str | None,
 ) -> IssuedToken:
     """Exchange a refresh token for a new pair; the old access token is revoked (rotation)."""
     if not refresh_token:
@@ -235,9 +287,11 @@ async def grant_refresh_token(
         scopes = requested
     old.revoked_at = utcnow()
     old.refresh_hash = None
-    account_changed(session, old.account_id)
+    access_revoked(session, events, account_id=old.account_id, token_id=old.id)
     account = await accounts.access_account(session, old.account_id)
-    return await issue_token(session, app=app, account=account, scopes=scopes)
+    return await issue_token(
+        session, app=app, account=account, scopes=scopes, code_hash=old.code_hash
+    )
 
 
 async def do_create_code(
@@ -267,10 +321,10 @@ async def do_create_code(
     return raw
 
 
-async def do_revoke(session: AsyncSession, *, app: App, raw_token: str) -> None:
+async def do_revoke(session: AsyncSession, *, events: EventBus, app: App, raw_token: str) -> None:
     """Revoke an access or refresh token of this app (unknown tokens are not an error)."""
     hashed = digest(raw_token)
-    revoked = await session.scalars(
+    revoked = await session.execute(
         update(Token)
         .where(
             ((Token.token_hash == hashed) | (Token.refresh_hash == hashed))
@@ -278,11 +332,28 @@ async def do_revoke(session: AsyncSession, *, app: App, raw_token: str) -> None:
             & Token.revoked_at.is_(None)
         )
         .values(revoked_at=utcnow())
-        .returning(Token.account_id)
+        .returning(Token.id, Token.account_id)
     )
-    for account_id in revoked:
-        if account_id is not None:  # app tokens have no caller to forget
-            account_changed(session, account_id)
+    for token_id, account_id in revoked:
+        if account_id is not None:  # app tokens have no caller to forget, nor streams
+            access_revoked(session, events, account_id=account_id, token_id=token_id)
+
+
+def access_revoked(
+    session: AsyncSession, events: EventBus, *, account_id: int, token_id: int | None = None
+) -> None:
+    """Note, in the transaction that does it, that a token of the account (every token of
+    it when `token_id` is None) stops authenticating.
+
+    After the commit, every instance forgets the account's remembered callers
+    (`account_changed`) and ends the token's open streams (auth/revocation.py). Whatever
+    ends access (revocation, a new password, suspension, deletion) calls this.
+    """
+    account_changed(session, account_id)
+    event: Event = {"event": "revoked"}
+    if token_id is not None:
+        event["token_id"] = token_id
+    events.publish(session, access_channel(account_id), event)
 
 
 @dataclass(frozen=True)
@@ -328,3 +399,18 @@ async def access_app(session: AsyncSession, app_id: int) -> App:
     if app is None:
         raise ApiError(401, "The access token is invalid")
     return app
+
+
+async def issue_sign_up_token(
+    session: AsyncSession, *, caller: Caller, account: Account
+) -> IssuedToken:
+    """The first token of an account signed up with an app token: that token's scopes.
+
+    Not every scope the app registered (which Mastodon gives): an app token narrowed to
+    `write:accounts` must not mint a wider user token.
+    """
+    app = await access_app(session, caller.app_id)
+    token = await session.get(Token, caller.token_id)
+    # The token's own order (what the client asked for); the set if it is gone.
+    scopes = token.scopes.split() if token is not None else sorted(caller.scopes)
+    return await issue_token(session, app=app, account=account, scopes=scopes)

@@ -27,4 +27,4 @@ async def home(
     page: PageParams = params(PageParams),
 ) -> Response:
     body, ids = await feed_home.home_page(session, ctx, viewer=me, page=page)
-    return json_response(body, headers=link_header(request.url, ids))
+    return json_response(body, headers=link_header(request, ids))

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import BindParameter, Select, bindparam, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts.models import Account
 from shutter.feed.models import FeedEntry
 from shutter.feed.store import FeedUnavailable
@@ -207,7 +208,11 @@ async def rebuild_feed(session: AsyncSession, ctx: AppContext, *, account_id: in
     )
     rows = await session.execute(
         select(Post.id, Post.account_id)
-        .where(Post.account_id.in_(authors) & Post.in_reply_to_id.is_(None))
+        .where(
+            Post.account_id.in_(authors)
+            & Post.in_reply_to_id.is_(None)
+            & (Post.visibility != policies.DIRECT)
+        )
         .order_by(Post.id.desc())
         .limit(ctx.settings.feed_max_entries)
     )

@@ -30,15 +30,22 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
     post_id, author_id, after = payload["post_id"], payload["author_id"], payload["after"]
     batch = ctx.settings.fanout_batch_size
     async with ctx.db.write() as session:
-        if not await posts.post_exists(session, post_id=post_id):
+        audience = await posts.fanout_audience(session, post_id=post_id)
+        if audience is not None and not audience:  # gone, or direct to nobody
+            if not after:
+                await _stream_update(
+                    ctx, session, post_id=post_id, account_ids=[author_id], first=True
+                )
             return
         if not after and not await _fanned_out(session, ctx, author_id=author_id):
             # Hybrid fan-out: followers' feeds pull this author's posts when read.
             await _stream_update(ctx, session, post_id=post_id, account_ids=[author_id], first=True)
             return
-        followers = await graph.follower_ids_page(
+        page = await graph.follower_ids_page(
             session, account_id=author_id, after_id=after, limit=batch
         )
+        # A direct post reaches only the followers it mentions (as on Mastodon).
+        followers = page if audience is None else [f for f in page if f in audience]
         await service.do_insert(
             session,
             store=ctx.feeds,
@@ -52,12 +59,12 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
             account_ids=followers if after else [author_id, *followers],
             first=not after,
         )
-        if len(followers) == batch:
+        if len(page) == batch:
             # The next batch is its own job: a crash redoes one batch, not the whole fan-out.
             enqueue(
                 session,
                 "feed.fanout",
-                {"post_id": post_id, "author_id": author_id, "after": followers[-1]},
+                {"post_id": post_id, "author_id": author_id, "after": page[-1]},
             )
 
 

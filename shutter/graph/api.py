@@ -32,10 +32,10 @@ Viewer = Annotated[Account | None, Depends(optional_user("read:accounts"))]
 
 def _account_list(request: Request, settings: Settings, page: service.AccountPage) -> Response:
     body = [account_json(account, settings) for account in page.accounts]
-    return json_response(body, headers=link_header(request.url, page.cursor_ids))
+    return json_response(body, headers=link_header(request, page.cursor_ids))
 
 
-@router.post("/api/v1/accounts/{account_id:int}/follow")
+@router.post("/api/v1/accounts/{account_id:id}/follow")
 async def follow(
     session: WriteSession,
     me: WriteFollows,
@@ -45,7 +45,7 @@ async def follow(
     return json_response(await service.do_follow(session, follower_id=me.id, target_id=account_id))
 
 
-@router.post("/api/v1/accounts/{account_id:int}/unfollow")
+@router.post("/api/v1/accounts/{account_id:id}/unfollow")
 async def unfollow(session: WriteSession, me: WriteFollows, account_id: int) -> Response:
     return json_response(
         await service.do_unfollow(session, follower_id=me.id, target_id=account_id)
@@ -63,7 +63,7 @@ async def relationships(
     )
 
 
-@router.get("/api/v1/accounts/{account_id:int}/followers")
+@router.get("/api/v1/accounts/{account_id:id}/followers")
 async def followers(
     request: Request,
     ctx: Ctx,
@@ -78,7 +78,7 @@ async def followers(
     return _account_list(request, ctx.settings, found)
 
 
-@router.get("/api/v1/accounts/{account_id:int}/following")
+@router.get("/api/v1/accounts/{account_id:id}/following")
 async def following(
     request: Request,
     ctx: Ctx,
@@ -105,14 +105,14 @@ async def follow_requests(
     return _account_list(request, ctx.settings, found)
 
 
-@router.post("/api/v1/follow_requests/{account_id:int}/authorize")
+@router.post("/api/v1/follow_requests/{account_id:id}/authorize")
 async def authorize_request(session: WriteSession, me: WriteFollows, account_id: int) -> Response:
     return json_response(
         await service.do_authorize_request(session, target_id=me.id, requester_id=account_id)
     )
 
 
-@router.post("/api/v1/follow_requests/{account_id:int}/reject")
+@router.post("/api/v1/follow_requests/{account_id:id}/reject")
 async def reject_request(session: WriteSession, me: WriteFollows, account_id: int) -> Response:
     return json_response(
         await service.do_reject_request(session, target_id=me.id, requester_id=account_id)
@@ -125,17 +125,17 @@ WriteBlocks = Annotated[Account, Depends(user("write:blocks"))]
 WriteMutes = Annotated[Account, Depends(user("write:mutes"))]
 
 
-@router.post("/api/v1/accounts/{account_id:int}/block")
+@router.post("/api/v1/accounts/{account_id:id}/block")
 async def block(session: WriteSession, me: WriteBlocks, account_id: int) -> Response:
     return json_response(await safety.do_block(session, account_id=me.id, target_id=account_id))
 
 
-@router.post("/api/v1/accounts/{account_id:int}/unblock")
+@router.post("/api/v1/accounts/{account_id:id}/unblock")
 async def unblock(session: WriteSession, me: WriteBlocks, account_id: int) -> Response:
     return json_response(await safety.do_unblock(session, account_id=me.id, target_id=account_id))
 
 
-@router.post("/api/v1/accounts/{account_id:int}/mute")
+@router.post("/api/v1/accounts/{account_id:id}/mute")
 async def mute(
     session: WriteSession,
     me: WriteMutes,
@@ -153,12 +153,12 @@ async def mute(
     )
 
 
-@router.post("/api/v1/accounts/{account_id:int}/unmute")
+@router.post("/api/v1/accounts/{account_id:id}/unmute")
 async def unmute(session: WriteSession, me: WriteMutes, account_id: int) -> Response:
     return json_response(await safety.do_unmute(session, account_id=me.id, target_id=account_id))
 
 
-@router.post("/api/v1/accounts/{account_id:int}/remove_from_followers")
+@router.post("/api/v1/accounts/{account_id:id}/remove_from_followers")
 async def remove_from_followers(
     session: WriteSession, me: WriteFollows, account_id: int
 ) -> Response:

@@ -7,12 +7,9 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from shutter.infra.ids import parse_id
-from shutter.infra.pagination import PageParams
+from shutter.infra.pagination import AccountPageParams
 from shutter.infra.params import QueryParams, RequestParams
 
-# Mastodon's account lists (followers, following, follow requests): 40 by default, 80 at most.
-ACCOUNT_LIST_LIMIT = 40
-ACCOUNT_LIST_MAX = 80
 # A timeline page asks for at most a few dozen; far more is a mistake or an abuse.
 MAX_RELATIONSHIP_IDS = 100
 
@@ -64,16 +61,8 @@ class MuteParams(RequestParams):
     duration: int = Field(0, ge=0, le=10 * 366 * 24 * 3600)
 
 
-class AccountListParams(PageParams):
-    """Pagination of account lists, with Mastodon's larger limits for them."""
-
-    limit: int = ACCOUNT_LIST_LIMIT
-
-    # Same name as PageParams' validator, so it replaces that one instead of running after it.
-    @field_validator("limit", mode="after")
-    @classmethod
-    def _clamp(cls, value: int) -> int:
-        return max(1, min(value, ACCOUNT_LIST_MAX))
+# Mastodon's account lists (followers, following, follow requests): 40 by default, 80 at most.
+AccountListParams = AccountPageParams
 
 
 class RelationshipsParams(QueryParams):

@@ -70,10 +70,16 @@ def describe_validation_errors(errors: list[Any]) -> tuple[str, dict[str, Any]]:
     return "Validation failed: " + ", ".join(parts), details
 
 
+def error_response(exc: ApiError, *, headers: dict[str, str] | None = None) -> Response:
+    """The answer to `exc`, for a route that must answer an error rather than raise it
+    (raising rolls its transaction back)."""
+    body = _body(exc.message, exc.details) | (exc.extra or {})
+    return json_response(body, status=exc.status, headers=(exc.headers or {}) | (headers or {}))
+
+
 async def _api_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    body = _body(exc.message, exc.details) | (exc.extra or {})
-    return json_response(body, status=exc.status, headers=exc.headers)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:

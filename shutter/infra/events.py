@@ -1,9 +1,9 @@
 """Live events for open clients (streaming): published after commit, fanned out to listeners.
 
 An event is a small dict (`{"event": "notification", "payload": "<json>"}`) sent to a
-named channel (`user:<account id>`, `hashtag:<name>`). Publishing inside a transaction
-waits for its commit, so a client never hears of something that was rolled back, and
-a reader that reacts to the event finds the row.
+named channel (`user:<account id>`, `hashtag:<name>`, `access:<account id>`). Publishing
+inside a transaction waits for its commit, so a client never hears of something that was
+rolled back, and a reader that reacts to the event finds the row.
 
 Embedded (no `SHUTTER_REDIS_URL`) events go straight to the subscribers of this process.
 Scaled, every event goes through Redis pub/sub and each process listens to the channels
@@ -52,6 +52,11 @@ def user_channel(account_id: int) -> str:
 def hashtag_channel(name: str) -> str:
     """New public posts with a hashtag (names compare case-insensitively)."""
     return f"hashtag:{name.lower()}"
+
+
+def access_channel(account_id: int) -> str:
+    """Revocations of an account's tokens, which end their open streams (auth/revocation.py)."""
+    return f"access:{account_id}"
 
 
 class Subscription:

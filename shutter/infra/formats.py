@@ -22,3 +22,12 @@ def text_to_html(text: str) -> str:
         "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>"
         for p in paragraphs
     )
+
+
+def link_html(url: str) -> str:
+    """A link to `url` as Mastodon renders a profile field: the address shown, escaped."""
+    shown = url.split("://", 1)[-1]
+    return (
+        f'<a href="{html.escape(url, quote=True)}" target="_blank" '
+        f'rel="nofollow noopener noreferrer me" translate="no">{html.escape(shown)}</a>'
+    )

@@ -13,6 +13,7 @@ The pool reconnects by itself when the database is back; no restart is needed.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 import structlog
@@ -70,10 +71,27 @@ async def readyz(request: Request) -> Response:
 def is_unavailable(exc: BaseException) -> bool:
     """Whether `exc` means the database (or its pool) cannot be reached right now."""
     if isinstance(exc, sa_exc.DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError):
+        if exc.connection_invalidated:
             return True
+        if isinstance(exc, sa_exc.OperationalError):
+            return _is_operational_outage(exc.orig)
         return isinstance(exc, sa_exc.InterfaceError) or _is_connection_error(exc.orig)
     return isinstance(exc, sa_exc.TimeoutError) or _is_connection_error(exc)
+
+
+# SQLite's primary result codes that mean the database cannot serve now (busy, locked,
+# out of memory, read-only, I/O, disk full, cannot open, lock protocol), as opposed to
+# SQLITE_ERROR, which the sqlite3 module also raises as an OperationalError: a statement
+# the database refused (an FTS5 query it cannot parse, a missing table), a bug to report
+# as one, never a 503 that tells the client to retry the same request.
+_SQLITE_OUTAGE_CODES = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+
+
+def _is_operational_outage(orig: BaseException | None) -> bool:
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(orig, sqlite3.Error) and isinstance(code, int):
+        return code & 0xFF in _SQLITE_OUTAGE_CODES  # extended codes keep the primary low
+    return True  # another driver's OperationalError: a connection-level failure
 
 
 def _is_connection_error(exc: BaseException | None) -> bool:

@@ -10,6 +10,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+# Answers that carry a credential (tokens, client secrets): no cache on the way may keep
+# them (RFC 6749 §5.1 asks both headers of a token answer).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
 
 def json_response(
     content: Any, *, status: int = 200, headers: Mapping[str, str] | None = None

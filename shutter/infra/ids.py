@@ -9,9 +9,12 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import re
 import threading
 import time
 from datetime import datetime
+
+from starlette.convertors import Convertor, register_url_convertor
 
 EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 SHARD_BITS = 13
@@ -76,12 +79,73 @@ ids = IdGenerator()
 
 
 MAX_ID = (1 << 63) - 1
+"""The largest id: ids are positive signed 64-bit integers (PostgreSQL's and SQLite's)."""
+
+
+def _decimals_up_to(limit: int) -> str:
+    """A regex of the ASCII decimal numbers from 0 to `limit` (leading zeros allowed):
+    any shorter number, or one of the same length that is not greater, digit by digit."""
+    digits = str(limit)
+    same_length = [
+        f"{digits[:i]}[0-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}"
+        for i, d in enumerate(digits)
+        if d != "0"
+    ]
+    return f"0*(?:[0-9]{{1,{len(digits) - 1}}}|{'|'.join([*same_length, digits])})"
+
+
+ID_PATTERN = _decimals_up_to(MAX_ID)
+"""An id as text: ASCII digits naming 0..MAX_ID. No sign, space, fraction, exponent or
+other script's digits (`int()` takes '²' and '١'), and nothing a database column cannot
+hold, so an id that passes reaches SQL safely on SQLite and PostgreSQL alike."""
+
+_ID = re.compile(ID_PATTERN)
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_id(raw: object) -> int | None:
-    """An id as clients send it (string or number), or None if it cannot name a row."""
-    text = str(raw).strip()
-    if not (text.isascii() and text.isdigit()):
+    """An id as clients send it (ASCII digits, or a JSON integer), or None if it cannot
+    name a row: malformed or out of 0..MAX_ID. The one parser of ids in requests."""
+    if isinstance(raw, bool):
         return None
-    value = int(text)
-    return value if value <= MAX_ID else None
+    if isinstance(raw, int):
+        return raw if 0 <= raw <= MAX_ID else None
+    if isinstance(raw, str) and _ID.fullmatch(raw):
+        return _int(raw)
+    return None
+
+
+def parse_cursor(raw: object) -> int | None:
+    """A pagination bound (max_id, since_id, min_id): an id, except that a number past
+    MAX_ID is read as MAX_ID, which bounds the same rows; None if it is not a number."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return min(raw, MAX_ID) if raw >= 0 else None
+    if not (isinstance(raw, str) and _DIGITS.fullmatch(raw)):
+        return None
+    # Length first: int() of thousands of digits costs, and refuses past 4,300 of them.
+    return MAX_ID if len(raw.lstrip("0")) > len(str(MAX_ID)) else min(_int(raw), MAX_ID)
+
+
+def _int(digits: str) -> int:
+    """ASCII digits of at most 19 significant ones (any number of leading zeros)."""
+    return int(digits.lstrip("0") or "0")
+
+
+class IdConvertor(Convertor[int]):
+    """Path parameter `{name:id}`: only text `parse_id` accepts matches, so a path with
+    a malformed or out-of-range id matches no route and is a 404, as an unknown id is."""
+
+    regex = ID_PATTERN
+
+    def convert(self, value: str) -> int:
+        return _int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+# Registered where the ids are defined: every route module imports this one (through
+# shutter.infra.params) before it declares a `{name:id}` path.
+register_url_convertor("id", IdConvertor())

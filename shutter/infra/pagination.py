@@ -1,41 +1,93 @@
-"""Mastodon pagination: max_id / since_id / min_id / limit in, `Link` header out."""
+"""Mastodon pagination: max_id / since_id / min_id / limit in, `Link` header out.
+
+One rule for every list: a cursor is an id in ASCII digits, and one past the largest id
+is read as the largest (it bounds the same rows); a `limit` is clamped into 1..the
+list's maximum (Mastodon: 40 for statuses, 80 for accounts and notifications), and a
+blank one is the default. A cursor or limit that is not a whole number (`max_id=abc`,
+`limit=lots`) is a 422 naming it.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from pydantic import field_validator
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError, PydanticUseDefault
 from sqlalchemy import Integer, Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
-from starlette.datastructures import URL
+from starlette.requests import Request
 
+from shutter.infra.ids import MAX_ID, parse_cursor
 from shutter.infra.params import QueryParams
+
+if TYPE_CHECKING:  # the context's own modules import this one
+    from shutter.infra.context import AppContext
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
+DEFAULT_ACCOUNT_LIMIT = 40
+MAX_ACCOUNT_LIMIT = 80
+# Far enough for any client that pages by offset (search, trends); past it is a 422
+# rather than an ever deeper scan.
+MAX_OFFSET = 10_000
 
 # Any select, whatever its columns (bare, because Select's column types are variadic).
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
+def _cursor(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    cursor = parse_cursor(value)
+    if cursor is None:
+        raise PydanticCustomError("cursor", "is not an id")
+    return cursor
+
+
+Cursor = Annotated[int | None, BeforeValidator(_cursor)]
+
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def _whole_number(value: object) -> object:
+    """A limit as sent; blank means the default, and a number of more digits than any
+    limit has is read as a large one (clamped after), not parsed digit by digit."""
+    if value is None or value == "":
+        raise PydanticUseDefault()
+    if isinstance(value, str) and len(value) > 9 and _WHOLE.fullmatch(value):
+        return -1 if value.startswith("-") else MAX_ID
+    return value
+
+
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+
+
+def at_most(maximum: int) -> AfterValidator:
+    """A limit's clamp into 1..maximum (after WHOLE_NUMBER): `Annotated[int, WHOLE_NUMBER,
+    at_most(n)]` is the type of a limit of at most n."""
+    return AfterValidator(lambda value: max(1, min(value, maximum)))
+
+
+Limit40 = Annotated[int, WHOLE_NUMBER, at_most(MAX_LIMIT)]
+Limit80 = Annotated[int, WHOLE_NUMBER, at_most(MAX_ACCOUNT_LIMIT)]
+Offset = Annotated[int, WHOLE_NUMBER, Field(ge=0, le=MAX_OFFSET)]
+
+
 class PageParams(QueryParams):
-    max_id: int | None = None
-    since_id: int | None = None
-    min_id: int | None = None
-    limit: int = DEFAULT_LIMIT
+    max_id: Cursor = None
+    since_id: Cursor = None
+    min_id: Cursor = None
+    limit: Limit40 = DEFAULT_LIMIT
 
-    @field_validator("max_id", "since_id", "min_id", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
-    @field_validator("limit", mode="after")
-    @classmethod
-    def _clamp(cls, value: int) -> int:
-        return max(1, min(value, MAX_LIMIT))
+class AccountPageParams(PageParams):
+    """Lists of accounts, with Mastodon's larger limits for them (40 by default, 80)."""
+
+    limit: Limit80 = DEFAULT_ACCOUNT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -93,13 +145,20 @@ def page_values(page: PageParams) -> dict[str, int]:
     return values
 
 
-def link_header(url: URL, ids: list[int]) -> dict[str, str]:
-    """`Link` with rel=next (older, max_id) and rel=prev (newer, min_id) for a page."""
+def link_header(request: Request, ids: list[int]) -> dict[str, str]:
+    """`Link` with rel=next (older, max_id) and rel=prev (newer, min_id) for a page.
+
+    The links start with SHUTTER_BASE_URL, never with the request's `Host`, which the
+    client chose: a forged Host would otherwise send the next page's read, token and
+    all, to another server.
+    """
     if not ids:
         return {}
+    ctx: AppContext = request.app.state.ctx
+    url = request.url
     # The request's own parameters are kept (limit, filters), its cursors replaced. One
     # parse of the query for both links: every page read writes this header.
-    address = str(url).partition("?")[0]
+    address = ctx.settings.base_url + url.path
     kept = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _CURSORS]
     next_url = f"{address}?{urlencode([*kept, ('max_id', str(min(ids)))])}"
     prev_url = f"{address}?{urlencode([*kept, ('min_id', str(max(ids)))])}"

@@ -1,7 +1,11 @@
 """Rate limits: the seed's rule (N requests per caller per window) and stricter ones.
 
-A caller is its account when it sends a token the process has seen authenticated,
-otherwise its token, otherwise its client IP. Each (limit, caller) has a fixed window
+A caller is its account when it sends a token the process has seen authenticate as
+one, its token for an app token (client credentials) seen to authenticate, and otherwise
+its client IP: a token this process has not seen authenticate (a junk one, or a good
+one on its first request here) counts against its address, so that a fresh random token
+on each request neither escapes a spent address's budget nor buys a token look-up.
+Each (limit, caller) has a fixed window
 that opens at its first request and counts every request until it closes, like
 Mastodon's own throttles. Counters live in this process when embedded (`LocalWindows`),
 and in Redis when `SHUTTER_REDIS_URL` is set (`SharedWindows`: one atomic script, one
@@ -178,8 +182,9 @@ class RateLimiter:
         self.upload = Limit(
             "upload", settings.rate_limit_upload_requests, settings.rate_limit_upload_window_seconds
         )
-        # token digest → account id, learnt when a token authenticates; bounded.
-        self._accounts: OrderedDict[str, int] = OrderedDict()
+        # token digest → account id (None for an app token), learnt when a token
+        # authenticates; bounded.
+        self._callers: OrderedDict[str, int | None] = OrderedDict()
 
     async def hit(self, limit: Limit, *identity: str, version_key: str | None = None) -> Verdict:
         """Count one request against `limit` for `identity` (and read `version_key`, which
@@ -196,31 +201,36 @@ class RateLimiter:
         if not verdict.allowed:
             raise too_many(verdict)
 
-    async def learn_account(self, token: str, account_id: int) -> None:
-        """Count this token's requests against its account from now on.
+    async def learn_caller(self, token: str, account_id: int | None) -> None:
+        """Count this token's requests against its account (its own budget for an app
+        token, `account_id` None) from now on, instead of against its address.
 
-        The request that taught us was counted against the token alone, so the account
-        is charged for it here: every request of an account counts exactly once.
+        The request that taught us was counted against the address, and its account is
+        charged for it here too: every request of an account counts against it.
         """
         key = token_digest(token)
-        known = self._accounts.get(key) == account_id
-        self._accounts[key] = account_id
-        self._accounts.move_to_end(key)
-        if len(self._accounts) > 50_000:
-            self._accounts.popitem(last=False)
-        if not known:
+        known = key in self._callers and self._callers[key] == account_id
+        self._callers[key] = account_id
+        self._callers.move_to_end(key)
+        if len(self._callers) > 50_000:
+            self._callers.popitem(last=False)
+        if not known and account_id is not None:
             await self.hit(self.general, f"account:{account_id}")
 
     def known_account(self, token: str) -> int | None:
         """The account this process has seen `token` authenticate as."""
-        return self._accounts.get(token_digest(token))
+        return self._callers.get(token_digest(token))
 
     def caller_key(self, token: str | None, client_ip: str) -> str:
-        """Whose budget a request counts against: its account, else its token, else its IP."""
+        """Whose budget a request counts against: the account (or app token) its token
+        authenticated as before, else its address."""
         if token is None:
             return f"ip:{client_ip}"
-        account_id = self.known_account(token)
-        return f"account:{account_id}" if account_id is not None else f"token:{token_digest(token)}"
+        key = token_digest(token)
+        if key not in self._callers:  # never seen to authenticate: maybe junk
+            return f"ip:{client_ip}"
+        account_id = self._callers[key]
+        return f"account:{account_id}" if account_id is not None else f"token:{key}"
 
     async def close(self) -> None:
         await self._windows.close()

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     instance_description: str = Field(
         "Photos and videos from people you follow.", description="Shown to clients."
     )
-    contact_email: str = Field("", description="Admin contact published in instance info.")
+    contact_email: str = Field(
+        "",
+        description="Admin contact published in instance info; empty publishes "
+        "`postmaster@<host of SHUTTER_BASE_URL>` (the address every mail domain must accept).",
+    )
 
     # --- secrets -------------------------------------------------------------------------
     secret_key: SecretStr | None = Field(
@@ -77,6 +81,13 @@ class Settings(BaseSettings):
     max_media_description_chars: int = Field(
         1500, ge=1, description="Alt text (media description) length limit."
     )
+    upload_quota_bytes: int = Field(
+        0,
+        ge=0,
+        description="Most bytes of uploaded originals one account may have stored (its "
+        "posts' media and its uploads not yet posted); an upload past it is refused with "
+        "422. 0: no quota.",
+    )
     media_processing_concurrency: int = Field(
         2,
         ge=1,
@@ -86,6 +97,13 @@ class Settings(BaseSettings):
     max_bio_chars: int = Field(150, ge=1, description="Profile bio length limit.")
     max_display_name_chars: int = Field(30, ge=1, description="Display name length limit.")
     idempotency_ttl_seconds: int = Field(3600, ge=1, description="Idempotency-Key lifetime.")
+    max_request_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body, answered 413 before it is read whole. Media "
+        "uploads may be as large as SHUTTER_MAX_VIDEO_BYTES and profile updates as two "
+        "SHUTTER_MAX_IMAGE_BYTES (avatar and header), plus this much for their other fields.",
+    )
 
     # --- feeds ---------------------------------------------------------------------------
     feed_max_entries: int = Field(800, ge=20, description="Entries kept per home feed.")
@@ -158,7 +176,10 @@ class Settings(BaseSettings):
     rate_limit_requests: int = Field(50, ge=1, description="Requests per window per caller.")
     rate_limit_window_seconds: int = Field(60, ge=1, description="Length of the window.")
     rate_limit_login_requests: int = Field(
-        10, ge=1, description="Log-in and token requests per window, per IP and per username."
+        10,
+        ge=1,
+        description="Log-in and token requests per window, per IP; password log-ins also per "
+        "account tried.",
     )
     rate_limit_signup_requests: int = Field(
         5, ge=1, description="Sign-ups per sign-up window per IP."
@@ -250,6 +271,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("contact_email")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        # Clients read it as an email address (the instance entity's format says so).
+        if value and (value.count("@") != 1 or value.startswith("@") or value.endswith("@")):
+            raise ValueError("must be an email address such as admin@example.com")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -25,6 +27,23 @@ def version_string() -> str:
 
 def _host(settings: Settings) -> str:
     return settings.base_url.split("://", 1)[1]
+
+
+def _contact_email(settings: Settings) -> str:
+    """The published contact: the configured one, else the base URL host's postmaster.
+
+    Clients read it as an email address (Mastodon's entity says `format: email`), so it
+    is never empty; postmaster is the one mailbox RFC 5321 makes every mail domain accept.
+    """
+    if settings.contact_email:
+        return settings.contact_email
+    host = urlsplit(settings.base_url).hostname or "localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"postmaster@{host}"
+    # An address literal (RFC 5321 §4.1.3).
+    return f"postmaster@[{'IPv6:' if address.version == 6 else ''}{host}]"
 
 
 def _statuses(settings: Settings) -> dict[str, Any]:
@@ -58,7 +77,7 @@ async def instance_v1(request: Request, ctx: Ctx) -> Response:
             "title": s.instance_title,
             "short_description": s.instance_description,
             "description": s.instance_description,
-            "email": s.contact_email,
+            "email": _contact_email(s),
             "version": version_string(),
             "urls": {"streaming_api": s.base_url.replace("http", "ws", 1)},
             "stats": {"user_count": 0, "status_count": 0, "domain_count": 1},
@@ -121,7 +140,7 @@ async def instance_v2(request: Request, ctx: Ctx) -> Response:
                 "message": None,
                 "url": None,
             },
-            "contact": {"email": s.contact_email, "account": None},
+            "contact": {"email": _contact_email(s), "account": None},
             "rules": [],
         },
     )

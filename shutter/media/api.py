@@ -75,7 +75,7 @@ def _status_of(media: Media) -> int:
     return 200 if media.status == service.READY else 202
 
 
-@router.get("/api/v1/media/{media_id:int}")
+@router.get("/api/v1/media/{media_id:id}")
 async def get_media(
     request: Request, ctx: Ctx, session: ReadSession, me: Uploader, media_id: int
 ) -> Response:
@@ -87,7 +87,7 @@ async def get_media(
     return entity_response(request, media_json(media, ctx.settings), status=status)
 
 
-@router.put("/api/v1/media/{media_id:int}")
+@router.put("/api/v1/media/{media_id:id}")
 async def update_media(
     ctx: Ctx,
     session: WriteSession,

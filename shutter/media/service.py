@@ -15,14 +15,14 @@ from typing import TypeVar
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from shutter.infra.context import AppContext
 from shutter.infra.db import on_commit
 from shutter.infra.errors import not_found, unprocessable
-from shutter.infra.ids import ids, shard_of
+from shutter.infra.ids import ids, parse_id, shard_of
 from shutter.infra.jobs import enqueue
 from shutter.infra.settings import Settings
 from shutter.infra.storage import Storage, content_key
@@ -112,6 +112,38 @@ def check_description(description: str, settings: Settings) -> None:
         raise unprocessable(f"description is longer than {limit} characters", field="description")
 
 
+async def stored_original_bytes(session: AsyncSession, *, account_id: int) -> int:
+    """Bytes of the originals the account has stored: every media row that still has its
+    original (attached or not; a failed upload's original is deleted with the failure)."""
+    size = Media.meta[("source", "bytes")].as_integer()
+    total = await session.scalar(
+        select(func.coalesce(func.sum(size), 0)).where(
+            (Media.account_id == account_id) & Media.original_key.is_not(None)
+        )
+    )
+    return int(total or 0)
+
+
+async def check_quota(
+    session: AsyncSession, *, settings: Settings, account_id: int, incoming: int
+) -> None:
+    """422 when `incoming` more bytes would take the account past SHUTTER_UPLOAD_QUOTA_BYTES.
+
+    Checked before the file is stored. Two uploads at the same moment may both pass (the
+    quota bounds storage, it is not a lock); a post deleted gives its bytes back.
+    """
+    quota = settings.upload_quota_bytes
+    if not quota:
+        return
+    used = await stored_original_bytes(session, account_id=account_id)
+    if used + incoming > quota:
+        raise unprocessable(
+            f"this upload would exceed your storage quota of {pipeline.human_bytes(quota)} "
+            f"({pipeline.human_bytes(used)} used); delete some posts to make room",
+            field="file",
+        )
+
+
 def _delete_files(storage: Storage, keys: list[str]) -> None:
     for key in keys:
         storage.delete(key)
@@ -138,6 +170,7 @@ async def do_upload(
         check_description(description, settings)
     focus_x, focus_y = parse_focus(focus) if focus is not None else (0.0, 0.0)
     data = await read_upload(upload, settings)
+    await check_quota(session, settings=settings, account_id=account_id, incoming=len(data))
     checked = await _checked(settings, lambda: pipeline.check_upload(data, settings))
     media_id = ids.next_id(shard_of(account_id))
     original_key = pipeline.original_key(media_id, data, checked.sniffed)
@@ -254,10 +287,10 @@ def _parse_media_ids(media_ids: list[str], max_count: int) -> list[int]:
         raise unprocessable(f"a post has at most {max_count} media", field="media_ids")
     parsed = []
     for raw in media_ids:
-        text = str(raw).strip()
-        if not text.isdigit():
-            raise unprocessable(f"media id {raw!r} is not a number", field="media_ids")
-        parsed.append(int(text))
+        media_id = parse_id(raw)
+        if media_id is None:
+            raise unprocessable("media_ids has a value that is not an id", field="media_ids")
+        parsed.append(media_id)
     if len(set(parsed)) != len(parsed):
         raise unprocessable("the same media is listed twice", field="media_ids")
     return parsed

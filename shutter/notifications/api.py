@@ -14,7 +14,7 @@ from shutter.auth.deps import user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import not_found
 from shutter.infra.http import json_response
-from shutter.infra.pagination import PageParams, link_header
+from shutter.infra.pagination import AccountPageParams, link_header
 from shutter.infra.params import params
 from shutter.notifications import grouping, render, service
 from shutter.notifications.schemas import (
@@ -51,7 +51,7 @@ async def list_notifications(
         session, account_id=me.id, filters=_filters(query), page=query
     )
     body = await render.notifications_json(session, ctx, rows, viewer=me)
-    return json_response(body, headers=link_header(request.url, [n.id for n in rows]))
+    return json_response(body, headers=link_header(request, [n.id for n in rows]))
 
 
 @router.get("/api/v1/notifications/unread_count")
@@ -70,9 +70,9 @@ async def clear(session: WriteSession, me: WriteMe) -> Response:
     return json_response({})
 
 
-@router.get("/api/v1/notifications/{notification_id}")
+@router.get("/api/v1/notifications/{notification_id:id}")
 async def get_notification(
-    ctx: Ctx, session: ReadSession, me: ReadMe, notification_id: str
+    ctx: Ctx, session: ReadSession, me: ReadMe, notification_id: int
 ) -> Response:
     found = await service.access_notification(
         session, account_id=me.id, notification_id=notification_id
@@ -83,8 +83,8 @@ async def get_notification(
     return json_response(bodies[0])
 
 
-@router.post("/api/v1/notifications/{notification_id}/dismiss")
-async def dismiss(session: WriteSession, me: WriteMe, notification_id: str) -> Response:
+@router.post("/api/v1/notifications/{notification_id:id}/dismiss")
+async def dismiss(session: WriteSession, me: WriteMe, notification_id: int) -> Response:
     await service.do_dismiss(session, account_id=me.id, notification_id=notification_id)
     return json_response({})
 
@@ -105,7 +105,7 @@ async def list_groups(
         grouped_types=query.grouped_types,
     )
     body = await render.grouped_json(session, ctx, page.groups, viewer=me)
-    return json_response(body, headers=link_header(request.url, page.cursor_ids))
+    return json_response(body, headers=link_header(request, page.cursor_ids))
 
 
 @router.get("/api/v2/notifications/unread_count")
@@ -138,14 +138,14 @@ async def group_accounts(
     session: ReadSession,
     me: ReadMe,
     group_key: str,
-    page: PageParams = params(PageParams),
+    page: AccountPageParams = params(AccountPageParams),
 ) -> Response:
     senders, cursors = await grouping.group_senders(
         session, account_id=me.id, group_key=group_key, page=page
     )
     found = await accounts.accounts_by_ids(session, set(senders))
     body = await render_accounts(ctx, [found[i] for i in senders if i in found])
-    return json_response(body, headers=link_header(request.url, cursors))
+    return json_response(body, headers=link_header(request, cursors))
 
 
 @router.post("/api/v2/notifications/{group_key}/dismiss")

@@ -8,6 +8,7 @@ totals, their sample senders, their most recent notifications.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,9 @@ from shutter.notifications.models import Notification
 from shutter.notifications.service import Filters, last_read_id, visible_query
 
 SAMPLE_ACCOUNTS = 8
+# The keys this server makes: `ungrouped-<id>`, `<type>-<hour>`, `favourite-<post>-<hour>`.
+# A key of another shape (a NUL, any text from the path) names no group and goes no further.
+_GROUP_KEY = re.compile(r"[a-z_]{1,40}(?:-[0-9]{1,20}){1,2}")
 
 
 @dataclass
@@ -152,7 +156,7 @@ async def access_group(session: AsyncSession, *, account_id: int, group_key: str
     """One of the recipient's groups by key; 404 for an unknown or someone else's key."""
     base = visible_query(account_id=account_id)
     group = _group_column()
-    if not group_key or len(group_key) > 80:
+    if _GROUP_KEY.fullmatch(group_key) is None:
         raise not_found("Notification group")
     found = await _complete(session, base=base, group=group, keys=[group_key])
     if group_key not in found:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.accounts.render import render_accounts
@@ -31,6 +32,12 @@ async def _load(
     shown = [a for a in found.values() if a.suspended_at is None]
     people = {a.id: body for a, body in zip(shown, await render_accounts(ctx, shown), strict=True)}
     items = await posts.hydrate(session, list(dict.fromkeys(status_ids)))
+    # A notification whose post the viewer may no longer see (a private post after an
+    # unfollow, say) is left out, as the post would be anywhere else.
+    relations = await policies.load_relations(
+        session, viewer_id=viewer.id, author_ids={i.author.id for i in items}
+    )
+    items = [i for i in items if policies.may_see_post(i.post, i.author, relations)]
     rendered = await post_render.render_items(session, ctx, items, viewer=viewer)
     statuses = {item.post.id: body for item, body in zip(items, rendered, strict=True)}
     return people, statuses

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import field_validator
 
 from shutter.infra.formats import iso
-from shutter.infra.pagination import PageParams
-from shutter.infra.params import QueryParams, RequestParams
+from shutter.infra.pagination import WHOLE_NUMBER, Limit80, PageParams, at_most
+from shutter.infra.params import IdParam, QueryParams, RequestParams
 from shutter.notifications.models import Marker, Notification
 
-DEFAULT_LIMIT = 40
-MAX_LIMIT = 80
+DEFAULT_LIMIT = 40  # at most 80 (Limit80)
 UNREAD_DEFAULT, UNREAD_MAX = 100, 1000
 
 
@@ -34,12 +33,7 @@ class FilterParams(QueryParams):
 
 
 class NotificationListParams(PageParams, FilterParams):
-    limit: int = DEFAULT_LIMIT
-
-    @field_validator("limit", mode="after")
-    @classmethod
-    def _clamp(cls, value: int) -> int:
-        return max(1, min(value, MAX_LIMIT))
+    limit: Limit80 = DEFAULT_LIMIT
 
 
 class GroupedListParams(NotificationListParams):
@@ -49,15 +43,10 @@ class GroupedListParams(NotificationListParams):
 
 
 class UnreadCountParams(FilterParams):
-    limit: int = UNREAD_DEFAULT
+    limit: Annotated[int, WHOLE_NUMBER, at_most(UNREAD_MAX)] = UNREAD_DEFAULT
     grouped_types: list[str] | None = None
 
     _grouped = field_validator("grouped_types", mode="before")(_as_list)
-
-    @field_validator("limit", mode="after")
-    @classmethod
-    def _clamp(cls, value: int) -> int:
-        return max(1, min(value, UNREAD_MAX))
 
 
 class MarkerQueryParams(QueryParams):
@@ -67,7 +56,7 @@ class MarkerQueryParams(QueryParams):
 
 
 class MarkerPosition(RequestParams):
-    last_read_id: str
+    last_read_id: IdParam
 
 
 class MarkerParams(RequestParams):

@@ -5,31 +5,36 @@ stream listens to one event-bus channel and lets through the events it carries. 
 follow Mastodon: `{"stream": ["user"], "event": "notification", "payload": "<json>"}`,
 the payload being JSON in a string. Bad messages get `{"error": …, "status": 400}` on the
 socket and the connection stays open; a bad token is refused before the upgrade (401).
+Once its token no longer authenticates (revoked, see shutter/auth/revocation.py), a
+stream ends: the socket is closed (1008), the SSE response finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from shutter.accounts.models import Account
 from shutter.auth import service as auth
-from shutter.auth.deps import user
+from shutter.auth.deps import OptionalCaller, user
+from shutter.auth.revocation import AccessEnded, AccessWatch
 from shutter.auth.scopes import covers
+from shutter.auth.service import Caller
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.deps import Ctx
 from shutter.infra.errors import ApiError
 from shutter.infra.events import Event, Subscription, hashtag_channel, user_channel
-from shutter.infra.http import json_response
+from shutter.infra.http import bearer_token, json_response
 
 router = APIRouter()
 
@@ -84,6 +89,35 @@ class HiddenAuthors:
         return author_id in self._ids
 
 
+async def next_event(
+    subscription: Subscription, access: AccessWatch, idle_after: float = math.inf
+) -> tuple[str, Event] | None:
+    """The next event of the stream's own channels, or None once `idle_after` seconds pass
+    without one (a heartbeat is due).
+
+    Raises AccessEnded when the stream's token stops authenticating: on a revocation
+    event, or when its periodic check finds so.
+    """
+    deadline = time.monotonic() + idle_after
+    while True:
+        now = time.monotonic()
+        if now >= access.due_at:
+            await access.recheck()
+            continue
+        if now >= deadline:
+            return None
+        try:
+            channel, event = await asyncio.wait_for(
+                subscription.get(), min(deadline, access.due_at) - now
+            )
+        except TimeoutError:
+            continue
+        if channel == access.channel:
+            access.revoked_by(event)
+            continue
+        return channel, event
+
+
 def resolve_stream(name: object, *, account: Account, tag: object = None) -> Stream:
     """The stream a client named, or StreamError with Mastodon's message."""
     if name == "user":
@@ -115,7 +149,7 @@ def _token(websocket: WebSocket) -> tuple[str | None, str | None]:
     return None, None
 
 
-async def _authenticate(ctx: AppContext, raw: str | None) -> Account | None:
+async def _authenticate(ctx: AppContext, raw: str | None) -> Caller | None:
     if not raw:
         return None
     async with ctx.db.read() as session:
@@ -124,7 +158,7 @@ async def _authenticate(ctx: AppContext, raw: str | None) -> Account | None:
         return None
     if not any(covers(caller.scopes, scope) for scope in READ_SCOPES.split()):
         return None
-    return caller.account
+    return caller
 
 
 async def _refuse(websocket: WebSocket) -> None:
@@ -139,17 +173,33 @@ async def _refuse(websocket: WebSocket) -> None:
 class Connection:
     """One client's socket: its streams, and the task forwarding bus events to it."""
 
-    def __init__(self, websocket: WebSocket, account: Account, subscription: Subscription):
+    def __init__(
+        self,
+        websocket: WebSocket,
+        account: Account,
+        subscription: Subscription,
+        access: AccessWatch,
+    ):
         self.websocket = websocket
         self.account = account
         self.subscription = subscription
+        self.access = access
         self.streams: dict[tuple[str, ...], Stream] = {}
         self.send_lock = asyncio.Lock()
+        self.closed = False
         self.hidden = HiddenAuthors(websocket.app.state.ctx, account.id)
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self.send_lock:
-            await self.websocket.send_text(orjson.dumps(message).decode())
+            if not self.closed:  # replies to messages that crossed the close are dropped
+                await self.websocket.send_text(orjson.dumps(message).decode())
+
+    async def close(self) -> None:
+        """End the connection from our side (the receive loop then hears the disconnect)."""
+        async with self.send_lock:
+            if not self.closed:
+                self.closed = True
+                await self.websocket.close(code=1008, reason="Invalid access token")
 
     async def error(self, message: str) -> None:
         await self.send({"error": message, "status": 400})
@@ -189,13 +239,19 @@ class Connection:
             await self.error(str(exc))
 
     async def forward(self) -> None:
-        while True:
-            channel, event = await self.subscription.get()
-            if await self.hidden.hides(event):
-                continue
-            for stream in list(self.streams.values()):
-                if stream.channel == channel and (out := stream.message(event)):
-                    await self.send(out)
+        try:
+            while True:
+                received = await next_event(self.subscription, self.access)
+                if received is None:
+                    continue
+                channel, event = received
+                if await self.hidden.hides(event):
+                    continue
+                for stream in list(self.streams.values()):
+                    if stream.channel == channel and (out := stream.message(event)):
+                        await self.send(out)
+        except AccessEnded:
+            await self.close()
 
 
 @router.websocket("/api/v1/streaming")
@@ -203,13 +259,14 @@ class Connection:
 async def websocket_stream(websocket: WebSocket) -> None:
     ctx: AppContext = websocket.app.state.ctx
     raw, protocol = _token(websocket)
-    account = await _authenticate(ctx, raw)
-    if account is None:
+    caller = await _authenticate(ctx, raw)
+    if raw is None or caller is None or caller.account is None:
         await _refuse(websocket)
         return
     await websocket.accept(subprotocol=protocol)
-    subscription = await ctx.events.subscribe()
-    connection = Connection(websocket, account, subscription)
+    access = AccessWatch(ctx, raw, caller, READ_SCOPES)
+    subscription = await ctx.events.subscribe([access.channel])
+    connection = Connection(websocket, caller.account, subscription, access)
     forwarder = asyncio.create_task(connection.forward())
     try:
         # `?stream=user` subscribes at once, as in Mastodon.
@@ -241,29 +298,37 @@ Reader = Annotated[Account, Depends(user(READ_SCOPES))]
 
 
 async def _events(
-    subscription: Subscription, stream: Stream, hidden: HiddenAuthors
+    subscription: Subscription, stream: Stream, hidden: HiddenAuthors, access: AccessWatch
 ) -> AsyncIterator[bytes]:
     try:
         yield b":)\n\n"  # at once, so clients and proxies see the stream is open
         while True:
-            try:
-                channel, event = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
+            received = await next_event(subscription, access, HEARTBEAT_SECONDS)
+            if received is None:
                 yield b":thump\n\n"
                 continue
+            channel, event = received
             if await hidden.hides(event):
                 continue
             if channel == stream.channel and (out := stream.message(event)):
                 yield f"event: {out['event']}\ndata: {out['payload']}\n\n".encode()
+    except AccessEnded:
+        return  # the response ends; the client's reconnection is refused (401)
     finally:
         await subscription.close()
 
 
-async def _sse(ctx: AppContext, stream: Stream, viewer: Account) -> Response:
+async def _sse(
+    ctx: AppContext, request: Request, caller: Caller | None, stream: Stream
+) -> Response:
+    raw = bearer_token(request.headers.get("authorization"), request.query_params)
+    # `Reader` already refused requests without a user token holding a read scope.
+    assert raw is not None and caller is not None and caller.account is not None
+    access = AccessWatch(ctx, raw, caller, READ_SCOPES)
     # Subscribed before the response starts, so nothing published from now on is missed.
-    subscription = await ctx.events.subscribe([stream.channel])
+    subscription = await ctx.events.subscribe([stream.channel, access.channel])
     return StreamingResponse(
-        _events(subscription, stream, HiddenAuthors(ctx, viewer.id)),
+        _events(subscription, stream, HiddenAuthors(ctx, caller.account.id), access),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -275,19 +340,23 @@ async def health() -> Response:
 
 
 @router.get("/api/v1/streaming/user")
-async def sse_user(ctx: Ctx, me: Reader) -> Response:
-    return await _sse(ctx, resolve_stream("user", account=me), me)
+async def sse_user(ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller) -> Response:
+    return await _sse(ctx, request, caller, resolve_stream("user", account=me))
 
 
 @router.get("/api/v1/streaming/user/notification")
-async def sse_notifications(ctx: Ctx, me: Reader) -> Response:
-    return await _sse(ctx, resolve_stream("user:notification", account=me), me)
+async def sse_notifications(
+    ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller
+) -> Response:
+    return await _sse(ctx, request, caller, resolve_stream("user:notification", account=me))
 
 
 @router.get("/api/v1/streaming/hashtag")
-async def sse_hashtag(ctx: Ctx, me: Reader, tag: str = "") -> Response:
+async def sse_hashtag(
+    ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller, tag: str = ""
+) -> Response:
     try:
         stream = resolve_stream("hashtag", account=me, tag=tag)
     except StreamError as exc:
         raise ApiError(400, str(exc)) from None
-    return await _sse(ctx, stream, me)
+    return await _sse(ctx, request, caller, stream)

@@ -16,7 +16,7 @@ from shutter.auth.deps import OptionalCaller, optional_user, user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import entity_response, json_response
 from shutter.infra.pagination import PageParams, link_header
-from shutter.infra.params import params
+from shutter.infra.params import header_param, params
 from shutter.posts import service
 from shutter.posts.discovery_api import router as discovery_router
 from shutter.posts.engagement_api import router as engagement_router
@@ -30,6 +30,8 @@ router.include_router(discovery_router)
 
 Me = Annotated[Account, Depends(user("write:statuses"))]
 Viewer = Annotated[Account | None, Depends(optional_user("read:statuses"))]
+# A signed-in reader (a status's source, as Mastodon: `read:statuses`).
+Reader = Annotated[Account, Depends(user("read:statuses"))]
 
 
 def _as_list(value: list[str] | str | None) -> list[str]:
@@ -55,14 +57,17 @@ async def create_status(
             caption=body.status or "",
             media_ids=_as_list(body.media_ids),
             in_reply_to_id=body.in_reply_to_id or None,
-            idempotency_key=request.headers.get("idempotency-key"),
+            idempotency_key=header_param(request, "Idempotency-Key"),
             app_id=caller.app_id if caller else None,
+            visibility=body.visibility or None,
+            sensitive=body.sensitive,
+            spoiler_text=body.spoiler_text or "",
         ),
     )
     return json_response(status_json(item, ctx.settings))
 
 
-@router.get("/api/v1/statuses/{status_id:int}")
+@router.get("/api/v1/statuses/{status_id:id}")
 async def get_status(
     request: Request, ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
@@ -81,7 +86,7 @@ def _descriptions(body: EditPostParams) -> dict[int, str]:
     }
 
 
-@router.put("/api/v1/statuses/{status_id:int}")
+@router.put("/api/v1/statuses/{status_id:id}")
 async def edit_status(
     ctx: Ctx,
     session: WriteSession,
@@ -97,11 +102,13 @@ async def edit_status(
         caption=body.status,
         media_ids=None if body.media_ids is None else _as_list(body.media_ids),
         descriptions=_descriptions(body),
+        sensitive=body.sensitive,
+        spoiler_text=body.spoiler_text,
     )
     return json_response(await render_status(session, ctx, item, viewer=me))
 
 
-@router.get("/api/v1/statuses/{status_id:int}/history")
+@router.get("/api/v1/statuses/{status_id:id}/history")
 async def status_history(
     ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
@@ -109,13 +116,16 @@ async def status_history(
     return json_response([edit_json(edit, item, ctx.settings) for edit in edits])
 
 
-@router.get("/api/v1/statuses/{status_id:int}/source")
-async def status_source(ctx: Ctx, session: ReadSession, me: Me, status_id: int) -> Response:
+@router.get("/api/v1/statuses/{status_id:id}/source")
+async def status_source(ctx: Ctx, session: ReadSession, me: Reader, status_id: int) -> Response:
     item = await service.access_post(session, status_id, viewer=me)
-    return json_response({"id": str(item.post.id), "text": item.post.caption, "spoiler_text": ""})
+    post = item.post
+    return json_response(
+        {"id": str(post.id), "text": post.caption, "spoiler_text": post.spoiler_text}
+    )
 
 
-@router.delete("/api/v1/statuses/{status_id:int}")
+@router.delete("/api/v1/statuses/{status_id:id}")
 async def delete_status(ctx: Ctx, session: WriteSession, me: Me, status_id: int) -> Response:
     item = await service.do_delete_post(session, ctx=ctx, actor=me, post_id=status_id)
     return json_response(await render_status(session, ctx, item, viewer=me, with_source=True))
@@ -129,7 +139,7 @@ class AccountStatusesParams(PageParams):
     tagged: str | None = None
 
 
-@router.get("/api/v1/accounts/{account_id:int}/statuses")
+@router.get("/api/v1/accounts/{account_id:id}/statuses")
 async def account_statuses(
     request: Request,
     ctx: Ctx,
@@ -139,8 +149,8 @@ async def account_statuses(
     page: AccountStatusesParams = params(AccountStatusesParams),
 ) -> Response:
     author = await accounts.access_account(session, account_id)
-    query = await service.account_posts_query(session, author=author, viewer=viewer)
-    if query is None or page.pinned or page.tagged:  # no pins or tags yet: nothing matches
+    if page.pinned or page.tagged:  # no pins or tags yet: nothing matches
         return json_response([])
+    query = service.account_posts_query(author=author)
     body, ids = await page_of_statuses(session, ctx, query, Post.id, page, viewer=viewer)
-    return json_response(body, headers=link_header(request.url, ids))
+    return json_response(body, headers=link_header(request, ids))

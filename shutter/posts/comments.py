@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts.models import Account
 from shutter.graph import service as graph
-from shutter.posts import threads
 from shutter.posts.models import Post
 from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import access_post, hydrate
@@ -74,27 +74,19 @@ async def _visible(
     viewer: Account | None,
     root_owner_id: int | None,
 ) -> list[HydratedPost]:
-    """The items the viewer may see: one follow check per distinct locked author, at most.
+    """The items the viewer may see (shutter/policies.py), relations loaded once.
 
     Comments of accounts blocked either way or muted by the viewer never show, even when
-    they address the viewer (one query for all of them).
+    they address the viewer.
     """
     viewer_id = viewer.id if viewer else None
     hidden = await graph.hidden_account_ids(session, viewer_id=viewer_id) if viewer_id else set()
-    allowed: dict[int, bool] = {}
-    shown = []
-    for item in items:
-        author = item.author
-        if author.id in hidden:
-            continue
-        if threads.addressed(item.post, viewer_id, root_owner_id=root_owner_id):
-            shown.append(item)
-            continue
-        if author.id not in allowed:
-            # Unlocked and not hidden: visible without asking (no query per author).
-            allowed[author.id] = not author.locked or await graph.can_view_posts(
-                session, viewer_id=viewer_id, author=author
-            )
-        if allowed[author.id]:
-            shown.append(item)
-    return shown
+    relations = await policies.load_relations(
+        session, viewer_id=viewer_id, author_ids={i.author.id for i in items}
+    )
+    return [
+        item
+        for item in items
+        if item.author.id not in hidden
+        and policies.may_see_post(item.post, item.author, relations, also_addressed=root_owner_id)
+    ]

@@ -12,7 +12,7 @@ from shutter.accounts.models import Account
 from shutter.auth.deps import optional_user
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.http import entity_response, json_response
-from shutter.infra.pagination import MAX_LIMIT, PageParams, link_header
+from shutter.infra.pagination import Limit40, Offset, PageParams, link_header
 from shutter.infra.params import QueryParams, params
 from shutter.posts import tags, trends
 from shutter.posts.models import PostTag
@@ -66,7 +66,7 @@ async def tag_timeline(
         public_only=True,
         hide_muted=True,
     )
-    return json_response(body, headers=link_header(request.url, cursors))
+    return json_response(body, headers=link_header(request, cursors))
 
 
 @router.get("/api/v1/tags/{name}")
@@ -78,8 +78,8 @@ async def get_tag(
 
 
 class TrendsParams(QueryParams):
-    limit: int = Field(20, ge=1)
-    offset: int = Field(0, ge=0)
+    limit: Limit40 = 20
+    offset: Offset = 0
 
 
 @router.get("/api/v1/trends/statuses")
@@ -93,7 +93,7 @@ async def trending_statuses(
         session,
         window_days=ctx.settings.trends_window_days,
         offset=query.offset,
-        limit=min(query.limit, MAX_LIMIT),
+        limit=query.limit,
         viewer_id=viewer.id if viewer else None,
     )
     return json_response(await render_page(session, ctx, rows, viewer=viewer))

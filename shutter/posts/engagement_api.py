@@ -12,7 +12,7 @@ from shutter.accounts.schemas import account_json
 from shutter.auth.deps import optional_user, user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
-from shutter.infra.pagination import PageParams, link_header
+from shutter.infra.pagination import AccountPageParams, PageParams, link_header
 from shutter.infra.params import params
 from shutter.posts import comments, likes
 from shutter.posts.models import Bookmark, Like
@@ -25,49 +25,49 @@ Saver = Annotated[Account, Depends(user("write:bookmarks"))]
 Viewer = Annotated[Account | None, Depends(optional_user("read:statuses"))]
 
 
-@router.post("/api/v1/statuses/{status_id}/favourite")
-async def favourite(ctx: Ctx, session: WriteSession, me: Liker, status_id: str) -> Response:
+@router.post("/api/v1/statuses/{status_id:id}/favourite")
+async def favourite(ctx: Ctx, session: WriteSession, me: Liker, status_id: int) -> Response:
     item = await likes.do_favourite(session, actor=me, post_id=status_id)
     return json_response(await render_status(session, ctx, item, viewer=me))
 
 
-@router.post("/api/v1/statuses/{status_id}/unfavourite")
-async def unfavourite(ctx: Ctx, session: WriteSession, me: Liker, status_id: str) -> Response:
+@router.post("/api/v1/statuses/{status_id:id}/unfavourite")
+async def unfavourite(ctx: Ctx, session: WriteSession, me: Liker, status_id: int) -> Response:
     item = await likes.do_unfavourite(session, actor=me, post_id=status_id)
     return json_response(await render_status(session, ctx, item, viewer=me))
 
 
-@router.post("/api/v1/statuses/{status_id}/bookmark")
-async def bookmark(ctx: Ctx, session: WriteSession, me: Saver, status_id: str) -> Response:
+@router.post("/api/v1/statuses/{status_id:id}/bookmark")
+async def bookmark(ctx: Ctx, session: WriteSession, me: Saver, status_id: int) -> Response:
     item = await likes.do_bookmark(session, actor=me, post_id=status_id)
     return json_response(await render_status(session, ctx, item, viewer=me))
 
 
-@router.post("/api/v1/statuses/{status_id}/unbookmark")
-async def unbookmark(ctx: Ctx, session: WriteSession, me: Saver, status_id: str) -> Response:
+@router.post("/api/v1/statuses/{status_id:id}/unbookmark")
+async def unbookmark(ctx: Ctx, session: WriteSession, me: Saver, status_id: int) -> Response:
     item = await likes.do_unbookmark(session, actor=me, post_id=status_id)
     return json_response(await render_status(session, ctx, item, viewer=me))
 
 
-@router.get("/api/v1/statuses/{status_id}/favourited_by")
+@router.get("/api/v1/statuses/{status_id:id}/favourited_by")
 async def favourited_by(
     request: Request,
     ctx: Ctx,
     session: ReadSession,
     viewer: Viewer,
-    status_id: str,
-    page: PageParams = params(PageParams),
+    status_id: int,
+    page: AccountPageParams = params(AccountPageParams),
 ) -> Response:
     found = await likes.favourited_by(session, post_id=status_id, viewer=viewer, page=page)
     return json_response(
         [account_json(a, ctx.settings) for a in found.accounts],
-        headers=link_header(request.url, found.cursor_ids),
+        headers=link_header(request, found.cursor_ids),
     )
 
 
-@router.get("/api/v1/statuses/{status_id}/context")
+@router.get("/api/v1/statuses/{status_id:id}/context")
 async def status_context(
-    ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: str
+    ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
     found = await comments.context(session, post_id=status_id, viewer=viewer)
     return json_response(
@@ -88,9 +88,9 @@ async def favourites(
 ) -> Response:
     query = likes.favourites_query(account_id=me.id)
     body, cursors = await page_of_statuses(
-        session, ctx, query, Like.post_id, page, viewer=me, cursor=Like.id, check_private=True
+        session, ctx, query, Like.post_id, page, viewer=me, cursor=Like.id
     )
-    return json_response(body, headers=link_header(request.url, cursors))
+    return json_response(body, headers=link_header(request, cursors))
 
 
 @router.get("/api/v1/bookmarks")
@@ -110,6 +110,5 @@ async def bookmarks(
         page,
         viewer=me,
         cursor=Bookmark.id,
-        check_private=True,
     )
-    return json_response(body, headers=link_header(request.url, cursors))
+    return json_response(body, headers=link_header(request, cursors))

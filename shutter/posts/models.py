@@ -6,12 +6,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,7 +34,10 @@ class Post(Base):
         BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
     )
     caption: Mapped[str] = mapped_column(Text, default="")
+    # public, unlisted, private or direct: who may see it is decided in shutter/policies.py.
     visibility: Mapped[str] = mapped_column(String(10), default="public")
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    spoiler_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     in_reply_to_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     in_reply_to_account_id: Mapped[int | None] = mapped_column(BigInteger)
     # The top post of a comment's thread, so a whole thread is one index range.

@@ -18,6 +18,7 @@ from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from shutter import policies
 from shutter.accounts.models import Account
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
@@ -64,7 +65,7 @@ def with_cache_keys(
     """Extend a query of post ids with the cache-key, counter and author columns.
 
     `cursor` is the column a page is ordered by when it is not the post id (a like's id);
-    `public_only` keeps the posts of locked accounts out (tag timelines, explore);
+    `public_only` keeps what is not listed publicly out (tag timelines, explore);
     `with_flags` adds whether the viewer (bind parameter `viewer`) liked and saved each
     post, two primary-key probes per row instead of a query of their own.
     """
@@ -72,7 +73,7 @@ def with_cache_keys(
         query = query.join(Post, Post.id == post_id)
     query = query.join(Account, Account.id == Post.account_id).where(Account.suspended_at.is_(None))
     if public_only:
-        query = query.where(Account.locked.is_(False))
+        query = query.where(policies.listed_publicly_sql())
     query = query.add_columns(
         Post.version,
         Account.updated_at,
@@ -131,15 +132,13 @@ async def page_of_statuses(
     viewer: Account | None,
     cursor: InstrumentedAttribute[int] | None = None,
     public_only: bool = False,
-    check_private: bool = False,
     hide_muted: bool = False,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """One page of a query of post ids, rendered; also the cursor ids for Link headers.
 
-    `check_private` re-checks locked authors against the viewer's follows (lists whose
-    rows could outlive a follow, such as favourites); feeds and grids are filtered already.
-    Authors blocked either way never show; `hide_muted` also drops the viewer's muted
-    accounts (feeds: home, hashtags, trends).
+    Only posts the viewer may see (shutter/policies.py) are in it; authors blocked
+    either way never show; `hide_muted` also drops the viewer's muted accounts (feeds:
+    home, hashtags, trends).
     """
     extended = with_cache_keys(
         query,
@@ -148,13 +147,12 @@ async def page_of_statuses(
         public_only=public_only,
         with_flags=viewer is not None,
     )
+    # In the page's own query: pages stay full and it costs no extra round trip.
+    extended = extended.where(policies.visible_sql(signed_in=viewer is not None))
     if viewer is not None:
-        # In the page's own query: pages stay full and it costs no extra round trip.
         extended = extended.where(_not_hidden(hide_muted))
     paged = paginate(extended, cursor if cursor is not None else post_id, page)
-    return await run_page(
-        session, ctx, paged, viewer_params(viewer), page, viewer=viewer, check_private=check_private
-    )
+    return await run_page(session, ctx, paged, viewer_params(viewer), page, viewer=viewer)
 
 
 def bound_page_query(
@@ -168,7 +166,9 @@ def bound_page_query(
     cache it per shape, run it with `run_page` and `page_values(page) |
     viewer_params(viewer)` (building it per request costs more than running it). It is
     marked `reusable`: on PostgreSQL it runs on asyncpg directly (infra/prepared.py)."""
-    extended = with_cache_keys(query, post_id, with_flags=True).where(_not_hidden(hide_muted))
+    extended = with_cache_keys(query, post_id, with_flags=True).where(
+        policies.visible_sql(signed_in=True) & _not_hidden(hide_muted)
+    )
     return reusable(paginate_bound(extended, post_id, shape))
 
 
@@ -180,29 +180,12 @@ async def run_page(
     page: PageParams,
     *,
     viewer: Account | None,
-    check_private: bool = False,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Run a page statement and render its rows; also the cursor ids for Link headers."""
     rows = page_rows(list(await fetch_all(session, statement, values)))
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
-    shown = await visible_rows(session, rows, viewer=viewer) if check_private else rows
-    return await render_page(session, ctx, shown, viewer=viewer), [row.cursor for row in rows]
-
-
-async def visible_rows(
-    session: AsyncSession, rows: list[PageRow], *, viewer: Account | None
-) -> list[PageRow]:
-    """The rows whose author the viewer may see (one check per distinct locked author)."""
-    viewer_id = viewer.id if viewer else None
-    locked = {r.author_id for r in rows if r.author_locked and r.author_id != viewer_id}
-    hidden: set[int] = set()
-    for author_id in locked:
-        if viewer_id is None or not await graph.is_following(
-            session, account_id=viewer_id, target_id=author_id
-        ):
-            hidden.add(author_id)
-    return [r for r in rows if r.author_id not in hidden]
+    return await render_page(session, ctx, rows, viewer=viewer), [row.cursor for row in rows]
 
 
 def patch_status(

@@ -10,10 +10,11 @@ from pydantic import Field
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
 from shutter.infra.formats import iso
-from shutter.infra.params import RequestParams
+from shutter.infra.params import IdListParam, IdParam, OptionalIdParam, RequestParams
 from shutter.infra.settings import Settings
 from shutter.media.models import Media
 from shutter.media.schemas import media_json
+from shutter.policies import effective_visibility
 from shutter.posts.models import Post, PostEdit
 from shutter.posts.text import caption_html, tag_url
 
@@ -55,9 +56,9 @@ def status_json(
         "in_reply_to_account_id": str(post.in_reply_to_account_id)
         if post.in_reply_to_account_id
         else None,
-        "sensitive": False,
-        "spoiler_text": "",
-        "visibility": "private" if author.locked else "public",
+        "sensitive": post.sensitive,
+        "spoiler_text": post.spoiler_text,
+        "visibility": effective_visibility(post.visibility, author_locked=author.locked),
         "language": None,
         "uri": f"{settings.base_url}/users/{author.username}/statuses/{post.id}",
         "url": url,
@@ -97,8 +98,8 @@ def edit_json(edit: PostEdit, item: HydratedPost, settings: Settings) -> dict[st
         "content": caption_html(
             edit.caption, entities=item.post.entities or {}, base_url=settings.base_url
         ),
-        "spoiler_text": "",
-        "sensitive": False,
+        "spoiler_text": item.post.spoiler_text,
+        "sensitive": item.post.sensitive,
         "created_at": iso(edit.created_at),
         "account": account_json(item.author, settings),
         "poll": None,
@@ -109,8 +110,8 @@ def edit_json(edit: PostEdit, item: HydratedPost, settings: Settings) -> dict[st
 
 class CreatePostParams(RequestParams):
     status: str | None = None
-    media_ids: list[str] | str | None = None
-    in_reply_to_id: str | None = None
+    media_ids: IdListParam | None = None
+    in_reply_to_id: OptionalIdParam = None
     sensitive: bool | None = None
     spoiler_text: str | None = None
     visibility: str | None = None
@@ -123,7 +124,7 @@ class CreatePostParams(RequestParams):
 
 
 class MediaAttribute(RequestParams):
-    id: str
+    id: IdParam
     description: str | None = Field(None, max_length=1500)
     focus: str | None = None
     thumbnail: Any = None
@@ -131,7 +132,7 @@ class MediaAttribute(RequestParams):
 
 class EditPostParams(RequestParams):
     status: str | None = None
-    media_ids: list[str] | str | None = None
+    media_ids: IdListParam | None = None
     media_attributes: list[MediaAttribute] | dict[str, MediaAttribute] | None = None
     sensitive: bool | None = None
     spoiler_text: str | None = None

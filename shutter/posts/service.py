@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
 from shutter.feed import service as feed
-from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
@@ -28,9 +28,25 @@ from shutter.posts.models import IdempotencyKey, Post, PostEdit
 from shutter.posts.schemas import HydratedPost
 
 
-def check_caption(caption: str, *, limit: int) -> None:
-    if len(caption) > limit:
+def check_caption(caption: str, *, limit: int, spoiler_text: str = "") -> None:
+    # As on Mastodon, the content warning counts towards the text's length.
+    if len(caption) + len(spoiler_text) > limit:
         raise unprocessable(f"text is longer than {limit} characters", field="status")
+
+
+def choose_visibility(asked: str | None, *, author: Account, parent: Post | None) -> str:
+    """The audience of a new post: as asked, else the author's default; a reply to a
+    direct post stays direct unless asked otherwise. An unknown audience is refused."""
+    if asked:
+        if asked not in policies.VISIBILITIES:
+            raise unprocessable(
+                "visibility must be one of " + ", ".join(policies.VISIBILITIES),
+                field="visibility",
+            )
+        return asked
+    if parent is not None and parent.visibility == policies.DIRECT:
+        return policies.DIRECT
+    return author.privacy
 
 
 def parse_id(raw: str | int | None, *, what: str = "Record") -> int:
@@ -66,23 +82,17 @@ async def access_post(
         raise not_found("Status")
     item = items[0]
     viewer_id = viewer.id if viewer else None
-    root_owner_id = None
-    if item.post.root_id is not None:
-        # A comment shows only where its post shows (a locked account's post keeps its
-        # comments private too), and always to the post's owner.
-        root = await threads.root_of(session, item.post)
-        if root is None or not await threads.may_view(
-            session, post=root[0], author=root[1], viewer_id=viewer_id
-        ):
-            raise not_found("Status")
-        root_owner_id = root[1].id
-    if not await threads.may_view(
-        session,
-        post=item.post,
-        author=item.author,
-        viewer_id=viewer_id,
-        root_owner_id=root_owner_id,
-    ):
+    root = await threads.root_of(session, item.post) if item.post.root_id is not None else None
+    if item.post.root_id is not None and root is None:
+        raise not_found("Status")
+    authors = {item.author.id} | ({root[1].id} if root else set())
+    relations = await policies.load_relations(session, viewer_id=viewer_id, author_ids=authors)
+    # A comment shows only where its post shows (a private post keeps its comments
+    # private too), and always to the post's owner.
+    if root is not None and not policies.may_see_post(root[0], root[1], relations):
+        raise not_found("Status")
+    root_owner_id = root[1].id if root else None
+    if not policies.may_see_post(item.post, item.author, relations, also_addressed=root_owner_id):
         raise not_found("Status")
     return item
 
@@ -148,6 +158,9 @@ class NewPost:
     in_reply_to_id: str | None = None
     idempotency_key: str | None = None
     app_id: int | None = None
+    visibility: str | None = None
+    sensitive: bool | None = None
+    spoiler_text: str = ""
 
 
 async def do_create_post(
@@ -158,7 +171,7 @@ async def do_create_post(
     if key and (earlier := await _replay(session, ctx=ctx, author=author, key=key)):
         return earlier
     settings = ctx.settings
-    check_caption(new.caption, limit=settings.max_caption_chars)
+    check_caption(new.caption, limit=settings.max_caption_chars, spoiler_text=new.spoiler_text)
     parent = None
     if new.in_reply_to_id:
         parent = await access_post(session, new.in_reply_to_id, viewer=author)
@@ -176,12 +189,17 @@ async def do_create_post(
             media_ids=new.media_ids,
             max_count=settings.max_media_per_post,
         )
+    visibility = choose_visibility(
+        new.visibility, author=author, parent=parent.post if parent else None
+    )
     now = utcnow()
     post = Post(
         id=ids.next_id(shard_of(author.id)),
         account_id=author.id,
         caption=new.caption,
-        visibility="public",
+        visibility=visibility,
+        sensitive=author.default_sensitive if new.sensitive is None else new.sensitive,
+        spoiler_text=new.spoiler_text,
         in_reply_to_id=parent.post.id if parent else None,
         in_reply_to_account_id=parent.author.id if parent else None,
         root_id=(parent.post.root_id or parent.post.id) if parent else None,
@@ -270,8 +288,11 @@ async def do_edit_post(
     caption: str | None,
     media_ids: list[str] | None,
     descriptions: dict[int, str],
+    sensitive: bool | None = None,
+    spoiler_text: str | None = None,
 ) -> HydratedPost:
-    """Change caption and alt texts, keeping every earlier version in the history."""
+    """Change caption, content warning and alt texts, keeping every earlier version in
+    the history."""
     item = await access_post(session, post_id, viewer=editor)
     if item.post.account_id != editor.id:
         raise forbidden()
@@ -285,7 +306,8 @@ async def do_edit_post(
             "media_attributes names media not in this post", field="media_attributes"
         )
     new_caption = item.post.caption if caption is None else caption
-    check_caption(new_caption, limit=ctx.settings.max_caption_chars)
+    new_spoiler = item.post.spoiler_text if spoiler_text is None else spoiler_text
+    check_caption(new_caption, limit=ctx.settings.max_caption_chars, spoiler_text=new_spoiler)
     post = item.post
     if not await session.scalar(select(PostEdit.id).where(PostEdit.post_id == post.id).limit(1)):
         # The first edit also records the original, so the history starts where the post did.
@@ -304,6 +326,9 @@ async def do_edit_post(
             m.description = descriptions[m.id]
     now = utcnow()
     post.caption = new_caption
+    post.spoiler_text = new_spoiler
+    if sensitive is not None:
+        post.sensitive = sensitive
     post.edited_at = now
     post.version += 1
     await session.flush()
@@ -383,13 +408,8 @@ async def _count_reply_gone(session: AsyncSession, *, parent_id: int) -> None:
     )
 
 
-async def account_posts_query(
-    session: AsyncSession, *, author: Account, viewer: Account | None
-) -> Select[int] | None:
-    """The ids of an author's posts (not comments), or None if the viewer may not see them."""
-    viewer_id = viewer.id if viewer else None
-    if not await graph.can_view_posts(session, viewer_id=viewer_id, author=author):
-        return None
+def account_posts_query(*, author: Account) -> Select[int]:
+    """The ids of an author's posts (not comments); pages keep those the viewer may see."""
     return select(Post.id).where((Post.account_id == author.id) & Post.in_reply_to_id.is_(None))
 
 
@@ -397,11 +417,27 @@ async def post_exists(session: AsyncSession, *, post_id: int) -> bool:
     return await session.scalar(select(Post.id).where(Post.id == post_id)) is not None
 
 
+async def fanout_audience(session: AsyncSession, *, post_id: int) -> set[int] | None:
+    """Which followers' feeds a post goes to: None for all of them (public, unlisted and
+    private posts), the mentioned accounts for a direct one, or an empty set when the
+    post is gone."""
+    post = await session.get(Post, post_id)
+    if post is None:
+        return set()
+    if post.visibility != policies.DIRECT:
+        return None
+    return set(mentioned_ids(post))
+
+
 async def recent_post_ids(session: AsyncSession, *, author_id: int, limit: int) -> list[int]:
-    """The author's newest posts (not comments), newest first."""
+    """The author's newest posts to followers (not comments, not direct), newest first."""
     rows = await session.scalars(
         select(Post.id)
-        .where((Post.account_id == author_id) & Post.in_reply_to_id.is_(None))
+        .where(
+            (Post.account_id == author_id)
+            & Post.in_reply_to_id.is_(None)
+            & (Post.visibility != policies.DIRECT)
+        )
         .order_by(Post.id.desc())
         .limit(limit)
     )

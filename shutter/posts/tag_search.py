@@ -11,7 +11,9 @@ from shutter.posts.models import Tag
 
 async def search_tags(session: AsyncSession, *, q: str, limit: int, offset: int) -> list[Tag]:
     """Tags whose name starts with `q` (`#` optional, any case): exact first, then shortest."""
-    name = text.normalize_tag(q.strip().lstrip("#"))
+    # No tag holds a NUL, and PostgreSQL refuses one in a query: it is dropped, as the
+    # account search does.
+    name = text.normalize_tag(q.replace("\x00", "").strip().lstrip("#"))
     if not name:
         return []
     query = (

@@ -1,4 +1,4 @@
-"""Comment threads: who may see a comment, and what deleting one takes with it.
+"""Comment threads: their rows, and what deleting a comment takes with it.
 
 A comment (a reply) carries `root_id`, the top post of its thread, so a whole thread is
 one index range. Comments count on their parent (`replies_count`), never on their
@@ -15,40 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
-from shutter.graph import service as graph
 from shutter.notifications import service as notifications
-from shutter.posts.entities import mentioned_ids
 from shutter.posts.models import Post
-
-
-def addressed(post: Post, viewer_id: int | None, *, root_owner_id: int | None = None) -> bool:
-    """Whether the viewer is someone the post speaks to: replied to, mentioned, the thread's owner.
-
-    As on Mastodon, they see it even when its author is locked and they do not follow.
-    """
-    if viewer_id is None:
-        return False
-    return viewer_id in (post.in_reply_to_account_id, root_owner_id) or viewer_id in mentioned_ids(
-        post
-    )
-
-
-async def may_view(
-    session: AsyncSession,
-    *,
-    post: Post,
-    author: Account,
-    viewer_id: int | None,
-    root_owner_id: int | None = None,
-) -> bool:
-    # Being addressed never overrides a block between the viewer and the author.
-    if (
-        addressed(post, viewer_id, root_owner_id=root_owner_id)
-        and viewer_id is not None
-        and not await graph.is_blocked_either_way(session, a=viewer_id, b=author.id)
-    ):
-        return True
-    return await graph.can_view_posts(session, viewer_id=viewer_id, author=author)
 
 
 async def root_of(session: AsyncSession, post: Post) -> tuple[Post, Account] | None:

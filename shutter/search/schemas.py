@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
+from shutter.infra.pagination import Limit40, Limit80, Offset
 from shutter.infra.params import QueryParams
 from shutter.infra.settings import Settings
 from shutter.posts.models import Tag
 from shutter.posts.text import tag_url
 
-# Far enough for any client that pages through results; an offset past it is refused
-# rather than sent to the database as an ever deeper scan.
-MAX_OFFSET = 10_000
-
 
 class _SearchBase(QueryParams):
     q: str = ""
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    offset: Offset = 0  # at most 10,000 (pagination.MAX_OFFSET), else 422
     # No federation: there is nothing to resolve, so it is accepted and ignored.
     resolve: bool = False
     following: bool = False
@@ -30,28 +27,18 @@ class SearchParams(_SearchBase):
     """GET /api/v2/search: 20 results per kind by default, 40 at most."""
 
     type: Literal["accounts", "hashtags", "statuses"] | None = None
-    limit: int = 20
+    limit: Limit40 = 20
 
     @field_validator("type", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("limit", mode="after")
-    @classmethod
-    def _clamp(cls, value: int) -> int:
-        return max(1, min(value, 40))
-
 
 class AccountSearchParams(_SearchBase):
     """GET /api/v1/accounts/search: Mastodon's account-list limits, 40 by default, 80 at most."""
 
-    limit: int = 40
-
-    @field_validator("limit", mode="after")
-    @classmethod
-    def _clamp(cls, value: int) -> int:
-        return max(1, min(value, 80))
+    limit: Limit80 = 40
 
 
 def tag_json(tag: Tag, settings: Settings) -> dict[str, Any]:

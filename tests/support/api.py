@@ -101,15 +101,19 @@ async def upload_photo(
 
 
 async def post_photo(
-    client: httpx.AsyncClient, user: User, caption: str = "", *, photos: int = 1
+    client: httpx.AsyncClient,
+    user: User,
+    caption: str = "",
+    *,
+    photos: int = 1,
+    visibility: str | None = None,
 ) -> dict[str, Any]:
     """Upload `photos` photos and post them with `caption`; returns the Status."""
     media_ids = [(await upload_photo(client, user))["id"] for _ in range(photos)]
-    response = await client.post(
-        "/api/v1/statuses",
-        headers=user.headers,
-        json={"status": caption, "media_ids": media_ids},
-    )
+    body: dict[str, Any] = {"status": caption, "media_ids": media_ids}
+    if visibility is not None:
+        body["visibility"] = visibility
+    response = await client.post("/api/v1/statuses", headers=user.headers, json=body)
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from shutter.app import create_app
 from shutter.infra.context import AppContext
@@ -62,6 +63,28 @@ class Instance:
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
         await self._lifespan.__aexit__(None, None, None)
+
+
+@contextmanager
+def token_queries(instance: Instance) -> Iterator[list[str]]:
+    """The statements on `instance`'s database that look a token up, while in the block."""
+    seen: list[str] = []
+    db = instance.ctx.db
+    # On PostgreSQL the read engine is a view of the write engine (the same events).
+    engines = [db.write_engine, db.read_engine] if db.is_sqlite else [db.write_engine]
+
+    def record(*args: Any) -> None:
+        statement = args[2]
+        if "oauth_tokens.token_hash =" in statement:  # the lookup of one token's caller
+            seen.append(statement)
+
+    for engine in engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _redis_or_skip() -> Any:

@@ -1,0 +1,170 @@
+"""Who may see a post: the one rule, as pure functions and as the SQL every list uses.
+
+A post's audience (Mastodon's `visibility`):
+
+- `public`: everyone, and it is listed in public places (hashtags, explore, public
+  timelines, hashtag streams);
+- `unlisted`: everyone who opens it or the author's profile, but never listed in public
+  places;
+- `private`: the author's followers (and the accounts it addresses);
+- `direct`: only the accounts it addresses.
+
+A post *addresses* the accounts it mentions and the account it replies to. The author
+always sees their own post. A locked account's public and unlisted posts count as
+`private` while it stays locked (a private account shows nothing to strangers, as on
+Instagram); a block either way hides everything; a suspended author's posts are gone.
+
+`may_see_post` decides from relations already loaded (`Relations`, one query for many
+authors: see `load_relations`); `visible_sql` is the same rule as a SQL condition over
+`posts` joined with its author in `accounts`, for every page query. Both are tested
+against each other by tests/test_privacy_matrix.py and tests/test_privacy_machine.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, exists, false, literal_column, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shutter.accounts.models import Account
+from shutter.graph.models import Block, Follow
+from shutter.posts.models import Mention, Post
+
+PUBLIC, UNLISTED, PRIVATE, DIRECT = "public", "unlisted", "private", "direct"
+VISIBILITIES = (PUBLIC, UNLISTED, PRIVATE, DIRECT)
+# Open to anyone who may see the author at all.
+_OPEN = (PUBLIC, UNLISTED)
+# Open to the author's followers.
+_FOLLOWERS = (PUBLIC, UNLISTED, PRIVATE)
+_WIDTH = {PUBLIC: 0, UNLISTED: 1, PRIVATE: 2, DIRECT: 3}
+
+
+def effective_visibility(visibility: str, *, author_locked: bool) -> str:
+    """The audience a post has now: a locked author's open posts reach followers only."""
+    if author_locked and visibility in _OPEN:
+        return PRIVATE
+    return visibility if visibility in _WIDTH else PUBLIC
+
+
+def narrower(a: str, b: str) -> str:
+    """The smaller of two audiences."""
+    return a if _WIDTH.get(a, 0) >= _WIDTH.get(b, 0) else b
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What the viewer is to the authors in question, loaded once for a whole page."""
+
+    viewer_id: int | None
+    following: frozenset[int] = field(default_factory=frozenset)
+    blocked: frozenset[int] = field(default_factory=frozenset)  # either way
+
+
+ANONYMOUS = Relations(viewer_id=None)
+
+
+def addressed_ids(post: Post) -> set[int]:
+    """The accounts a post speaks to: those it mentions and the one it replies to."""
+    mentioned = {int(m["id"]) for m in (post.entities or {}).get("mentions", [])}
+    if post.in_reply_to_account_id is not None:
+        mentioned.add(post.in_reply_to_account_id)
+    return mentioned
+
+
+def may_see_author(author: Account, relations: Relations) -> bool:
+    """Whether the viewer may see anything of this author (a block hides all of it)."""
+    if author.suspended_at is not None:
+        return False
+    return author.id == relations.viewer_id or author.id not in relations.blocked
+
+
+def may_see_post(
+    post: Post, author: Account, relations: Relations, *, also_addressed: int | None = None
+) -> bool:
+    """Whether the viewer may see `post` by `author`.
+
+    `also_addressed` is one more account the post speaks to: the owner of the thread a
+    comment belongs to sees every comment on their post.
+    """
+    viewer_id = relations.viewer_id
+    if not may_see_author(author, relations):
+        return False
+    if viewer_id == author.id:
+        return True
+    if viewer_id is not None and (viewer_id == also_addressed or viewer_id in addressed_ids(post)):
+        return True
+    visibility = effective_visibility(post.visibility, author_locked=author.locked)
+    if visibility in _OPEN:
+        return True
+    return visibility == PRIVATE and author.id in relations.following
+
+
+def listed_publicly(post: Post, author: Account) -> bool:
+    """Whether the post belongs in public places: hashtags, explore, public timelines."""
+    return effective_visibility(post.visibility, author_locked=author.locked) == PUBLIC
+
+
+async def load_relations(
+    session: AsyncSession, *, viewer_id: int | None, author_ids: set[int]
+) -> Relations:
+    """The viewer's follows of and blocks with these authors, in one query."""
+    others = author_ids - {viewer_id}
+    if viewer_id is None or not others:
+        return Relations(viewer_id=viewer_id)
+    rows = await session.execute(
+        select(Follow.target_account_id, true())
+        .where((Follow.account_id == viewer_id) & Follow.target_account_id.in_(others))
+        .union_all(
+            select(Block.target_account_id, false()).where(
+                (Block.account_id == viewer_id) & Block.target_account_id.in_(others)
+            ),
+            select(Block.account_id, false()).where(
+                (Block.target_account_id == viewer_id) & Block.account_id.in_(others)
+            ),
+        )
+    )
+    following: set[int] = set()
+    blocked: set[int] = set()
+    for account_id, is_follow in rows.all():
+        (following if is_follow else blocked).add(account_id)
+    return Relations(viewer_id, frozenset(following), frozenset(blocked))
+
+
+# --- the same rule in SQL ---------------------------------------------------------------
+
+
+def _audience_in(visibilities: tuple[str, ...]) -> ColumnElement[bool]:
+    # Constants in the statement's text, not bind parameters: page statements are
+    # prepared once and run with the viewer's values only (shutter/infra/prepared.py).
+    return Post.visibility.in_([literal_column(f"'{v}'") for v in visibilities])
+
+
+def visible_sql(*, signed_in: bool) -> ColumnElement[bool]:
+    """Whether the viewer (bind parameter `viewer`) may see the row's post by its audience.
+
+    For a query over `posts` joined with its author as `accounts`; blocks and suspension
+    are the page query's own conditions (the hidden-authors filter, the author join).
+    Built with bind parameters, so statements that use it can be built once.
+    """
+    open_to_all = _audience_in(_OPEN) & Account.locked.is_(False)
+    if not signed_in:
+        return open_to_all
+    viewer: Any = bindparam("viewer")
+    follows = exists().where(
+        (Follow.account_id == viewer) & (Follow.target_account_id == Post.account_id)
+    )
+    mentioned = exists().where((Mention.post_id == Post.id) & (Mention.account_id == viewer))
+    return or_(
+        Post.account_id == viewer,
+        open_to_all,
+        _audience_in(_FOLLOWERS) & follows,
+        Post.in_reply_to_account_id == viewer,
+        mentioned,
+    )
+
+
+def listed_publicly_sql() -> ColumnElement[bool]:
+    """`listed_publicly` in SQL (posts joined with their author as `accounts`)."""
+    return _audience_in((PUBLIC,)) & Account.locked.is_(False)
