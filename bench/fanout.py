@@ -32,9 +32,10 @@ import typer
 from pydantic import SecretStr
 from sqlalchemy import insert
 
-from shutter import app as _app  # noqa: F401  (registers the job handlers, as the worker does)
+from shutter.assembly import create_context
 from shutter.feed import service as feed
 from shutter.feed.redis_store import OPEN, RedisFeedStore, member
+from shutter.feed.store import feed_store
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.ids import ids, shard_of
@@ -90,7 +91,7 @@ async def _seed(ctx: AppContext, followers: int) -> tuple[int, list[int]]:
                     for a in chunk
                 ],
             )
-    store = ctx.feeds
+    store = feed_store(ctx)
     assert isinstance(store, RedisFeedStore)
     client = store._redis()
     for start in range(0, followers, CHUNK):  # every follower read their feed lately
@@ -118,12 +119,14 @@ async def _post(ctx: AppContext, author_id: int) -> int:
             )
         )
         await session.flush()
-        await feed.do_distribute(session, store=ctx.feeds, post_id=post_id, author_id=author_id)
+        await feed.do_distribute(
+            session, store=feed_store(ctx), post_id=post_id, author_id=author_id
+        )
     return post_id
 
 
 async def _round(ctx: AppContext, author_id: int, followers: list[int], loops: int) -> float:
-    store = ctx.feeds
+    store = feed_store(ctx)
     assert isinstance(store, RedisFeedStore)
     client = store._redis()
     stop = asyncio.Event()
@@ -166,7 +169,7 @@ async def _main(
         job_poll_seconds=poll,
         log_level="warning",
     )  # type: ignore[call-arg]
-    ctx = AppContext.create(settings)
+    ctx = create_context(settings)
     try:
         await upgrade(url)
         seeded = time.perf_counter()
@@ -178,7 +181,7 @@ async def _main(
             times.append(elapsed)
             print(f"round {i + 1}: {elapsed * 1000:.0f} ms, {followers / elapsed:,.0f} inserts/s")
     finally:
-        store = ctx.feeds
+        store = feed_store(ctx)
         if isinstance(store, RedisFeedStore):
             client = store._redis()
             keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=1000)]

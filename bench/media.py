@@ -43,7 +43,7 @@ def make_inputs(folder: Path) -> dict[str, Path]:
 
 
 def run_vips(data: bytes) -> None:
-    from shutter.media import images
+    from shutter.media.codecs import images
 
     images.process_image(data, max_pixels=60_000_000)
 
@@ -68,7 +68,7 @@ def run_pillow_tuned(data: bytes) -> None:
 
 
 def _pillow_variants(image: Any) -> None:
-    """The variants `shutter.media.images.process_image` makes, with the same encoder settings."""
+    """The variants `codecs.images.process_image` makes, with the same encoder settings."""
     import blurhash
     from PIL import Image
 

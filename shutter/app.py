@@ -13,14 +13,14 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from shutter import __version__
+from shutter.accounts.api import oauth_router as userinfo_router
 from shutter.accounts.api import router as accounts_router
+from shutter.assembly import create_context
 from shutter.auth.api import router as auth_router
 from shutter.auth.gate import GateMiddleware
-from shutter.feed import jobs as _feed_jobs  # noqa: F401  (registers job handlers)
 from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
 from shutter.infra.bodies import BodyLimitMiddleware
-from shutter.infra.context import AppContext
 from shutter.infra.cors import CorsMiddleware
 from shutter.infra.errors import install_error_handlers
 from shutter.infra.headers import SecurityHeadersMiddleware
@@ -30,10 +30,7 @@ from shutter.infra.jobs import run_worker
 from shutter.infra.logging import configure_logging
 from shutter.infra.settings import Settings, load_settings
 from shutter.instance.api import router as instance_router
-from shutter.media import cleanup as _media_cleanup  # noqa: F401  (registers job handlers)
-from shutter.media import jobs as _media_jobs  # noqa: F401  (registers job handlers)
 from shutter.media.api import router as media_router
-from shutter.notifications import jobs as _notification_jobs  # noqa: F401
 from shutter.notifications.api import router as notifications_router
 from shutter.notifications.streaming import router as streaming_router
 from shutter.posts.api import router as posts_router
@@ -48,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx = AppContext.create(settings)
+        ctx = create_context(settings)
         app.state.ctx = ctx
         # What start-up made lives as long as the process: keep it out of the collector's
         # full passes, and collect the young generation less often. A request allocates
@@ -100,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_router,
         graph_router,
         auth_router,
+        userinfo_router,
         streaming_router,
         instance_router,
         search_router,

@@ -155,11 +155,10 @@ def migrate() -> None:
 
 
 async def _run_workers(settings: Settings, concurrency: int, batch: int) -> None:
-    import shutter.app  # noqa: F401  (importing the app registers every job handler)
-    from shutter.infra.context import AppContext
+    from shutter.assembly import create_context
     from shutter.infra.jobs import run_worker
 
-    ctx = AppContext.create(settings)
+    ctx = create_context(settings)
     stop = asyncio.Event()
     loops = [asyncio.create_task(run_worker(ctx, stop, batch=batch)) for _ in range(concurrency)]
 
@@ -184,11 +183,10 @@ async def _run_workers(settings: Settings, concurrency: int, batch: int) -> None
 
 
 async def _drain(settings: Settings) -> int:
-    import shutter.app  # noqa: F401  (importing the app registers every job handler)
-    from shutter.infra.context import AppContext
+    from shutter.assembly import create_context
     from shutter.infra.jobs import drain
 
-    ctx = AppContext.create(settings)
+    ctx = create_context(settings)
     try:
         return await drain(ctx)
     finally:
@@ -217,9 +215,9 @@ def worker(
 
 async def _create_admin(settings: Settings, username: str, email: str, password: str) -> str:
     from shutter.accounts.service import do_create_account
-    from shutter.infra.context import AppContext
+    from shutter.assembly import create_context
 
-    ctx = AppContext.create(settings)
+    ctx = create_context(settings)
     try:
         async with ctx.db.write() as session:
             account = await do_create_account(

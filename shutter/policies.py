@@ -17,7 +17,9 @@ Instagram); a block either way hides everything; a suspended author's posts are 
 `may_see_post` decides from relations already loaded (`Relations`, one query for many
 authors: see `load_relations`); `visible_sql` is the same rule as a SQL condition over
 `posts` joined with its author in `accounts`, for every page query. Both are tested
-against each other by tests/test_privacy_matrix.py and tests/test_privacy_machine.py.
+against each other by tests/test_privacy_matrix.py and tests/test_privacy_state_machine.py.
+`hidden_authors_query` is the other half of every list: the accounts whose posts a viewer
+does not get (blocks both ways, and mutes where they apply).
 """
 
 from __future__ import annotations
@@ -25,11 +27,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, false, literal_column, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    false,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
-from shutter.graph.models import Block, Follow
+from shutter.graph.models import Block, Follow, Mute
+from shutter.infra.db import utcnow
 from shutter.posts.models import Mention, Post
 
 PUBLIC, UNLISTED, PRIVATE, DIRECT = "public", "unlisted", "private", "direct"
@@ -78,6 +92,14 @@ def may_see_author(author: Account, relations: Relations) -> bool:
     if author.suspended_at is not None:
         return False
     return author.id == relations.viewer_id or author.id not in relations.blocked
+
+
+def may_see_posts_of(author: Account, relations: Relations) -> bool:
+    """Whether the viewer may see the author's grid and follow lists: a locked account
+    shows them to itself and its approved followers only."""
+    if not may_see_author(author, relations):
+        return False
+    return not author.locked or author.id == relations.viewer_id or author.id in relations.following
 
 
 def may_see_post(
@@ -168,3 +190,49 @@ def visible_sql(*, signed_in: bool) -> ColumnElement[bool]:
 def listed_publicly_sql() -> ColumnElement[bool]:
     """`listed_publicly` in SQL (posts joined with their author as `accounts`)."""
     return _audience_in((PUBLIC,)) & Account.locked.is_(False)
+
+
+# --- whose posts a viewer does not get, for a list query's own NOT IN ---------------
+
+
+def mute_active(now: Any = None) -> ColumnElement[bool]:
+    """Mutes in force; `now` may be a bind parameter, for a statement built once."""
+    return Mute.expires_at.is_(None) | (Mute.expires_at > (utcnow() if now is None else now))
+
+
+def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
+    """Ids of accounts the viewer blocked or that blocked the viewer, as a subquery."""
+    return (
+        union_all(
+            select(Block.target_account_id).where(Block.account_id == viewer_id),
+            select(Block.account_id).where(Block.target_account_id == viewer_id),
+        )
+        .subquery()
+        .select()
+    )
+
+
+def hidden_authors_query(
+    *,
+    viewer_id: Any,
+    include_mutes: bool,
+    notification_mutes_only: bool = False,
+    now: Any = None,
+) -> Select[tuple[int]]:
+    """Accounts whose posts the viewer does not get, for `NOT IN` in a page's own query.
+
+    Blocks both ways always; the viewer's active mutes too for feeds (home, hashtags,
+    trends), not for a profile the viewer opened or a post they saved. For notifications,
+    `notification_mutes_only` skips mutes made with `notifications=false`. `viewer_id`
+    and `now` may be bind parameters (a statement built once, run for many viewers).
+    """
+    parts = [
+        select(Block.target_account_id).where(Block.account_id == viewer_id),
+        select(Block.account_id).where(Block.target_account_id == viewer_id),
+    ]
+    if include_mutes:
+        muted = (Mute.account_id == viewer_id) & mute_active(now)
+        if notification_mutes_only:
+            muted = muted & Mute.hide_notifications
+        parts.append(select(Mute.target_account_id).where(muted))
+    return union_all(*parts).subquery().select()

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shutter.auth.callers import caller_cache
 from shutter.infra.context import AppContext
 from tests.support.api import User, register_app, sign_up
 from tests.support.feed_stores import redis_cluster_url, redis_space
@@ -113,7 +114,7 @@ async def test_with_redis_down_every_read_asks_the_database(
 ) -> None:
     instance = Instance(database_url, tmp_path, redis_url=DEAD_REDIS_URL)
     async with instance as http:
-        assert instance.ctx.callers.enabled
+        assert caller_cache(instance.ctx).enabled
         ana = await sign_up(http, "ana")
         with token_queries(instance) as seen:
             for _ in range(3):

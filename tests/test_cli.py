@@ -19,9 +19,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from shutter.assembly import create_context
+from shutter.feed import service as feed_service
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
-from shutter.infra.jobs import DEAD, Job, claim, drain, enqueue, job
+from shutter.infra.jobs import DEAD, Job, JobKind, claim, drain, enqueue, handles
 from tests import conftest
 from tests.support.live import run_shutter, shutter_env, start_server
 
@@ -162,8 +164,8 @@ def test_createadmin_makes_an_admin_who_can_log_in(tmp_path: Path) -> None:
 # --- worker -----------------------------------------------------------------------------
 
 
-async def _enqueue_in(var_dir: Path, kind: str, payload: dict[str, Any]) -> None:
-    ctx = AppContext.create(conftest.test_settings(var_dir, sqlite_url(var_dir)))
+async def _enqueue_in(var_dir: Path, kind: JobKind, payload: dict[str, Any]) -> None:
+    ctx = create_context(conftest.test_settings(var_dir, sqlite_url(var_dir)))
     try:
         async with ctx.db.write() as session:
             enqueue(session, kind, payload)
@@ -172,7 +174,7 @@ async def _enqueue_in(var_dir: Path, kind: str, payload: dict[str, Any]) -> None
 
 
 async def _jobs_in(var_dir: Path) -> list[Job]:
-    ctx = AppContext.create(conftest.test_settings(var_dir, sqlite_url(var_dir)))
+    ctx = create_context(conftest.test_settings(var_dir, sqlite_url(var_dir)))
     try:
         async with ctx.db.read() as session:
             return list(await session.scalars(select(Job)))
@@ -188,8 +190,8 @@ async def test_worker_once_runs_due_jobs_in_its_own_process(tmp_path: Path) -> N
     assert "Ran 0 jobs" in empty.stdout
 
     # A real kind whose post is gone does nothing and succeeds; an unknown kind fails.
-    await _enqueue_in(var_dir, "feed.fanout", {"post_id": 1, "author_id": 1, "after": 0})
-    await _enqueue_in(var_dir, "no.such.kind", {})
+    await _enqueue_in(var_dir, feed_service.FANOUT, {"post_id": 1, "author_id": 1, "after": 0})
+    await _enqueue_in(var_dir, JobKind("no.such.kind"), {})  # e.g. left by an older version
     ran = run_shutter(["worker", "--once"], env)
     assert ran.returncode == 0, ran.stderr
     assert "Ran 2 jobs" in ran.stdout
@@ -227,12 +229,16 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 calls: list[dict[str, Any]] = []
 
 
-@job("test.count")
+COUNT = JobKind("test.count")
+FAIL = JobKind("test.fail")
+
+
+@handles(COUNT)
 async def _count(ctx: AppContext, payload: dict[str, Any]) -> None:
     calls.append(payload)
 
 
-@job("test.fail")
+@handles(FAIL)
 async def _fail(ctx: AppContext, payload: dict[str, Any]) -> None:
     calls.append(payload)
     raise RuntimeError("boom")
@@ -247,7 +253,7 @@ async def _move_to_the_past(ctx: AppContext, column: str) -> None:
 async def test_a_job_of_a_worker_killed_mid_job_runs_again(ctx: AppContext) -> None:
     calls.clear()
     async with ctx.db.write() as session:
-        enqueue(session, "test.count", {"n": 1})
+        enqueue(session, COUNT, {"n": 1})
 
     # A worker claims the job and dies before running it: nothing happens...
     [claimed] = await claim(ctx, limit=10)
@@ -267,7 +273,7 @@ async def test_a_job_failing_every_attempt_ends_dead_with_its_error(
     calls.clear()
     monkeypatch.setattr(ctx.settings, "job_max_attempts", 3)
     async with ctx.db.write() as session:
-        enqueue(session, "test.fail", {"n": 2})
+        enqueue(session, FAIL, {"n": 2})
 
     for _ in range(3):
         assert await drain(ctx) == 1

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from sqlalchemy import event
 
+from shutter.feed.store import feed_store
 from shutter.infra.context import AppContext
 from tests.support.api import User, follow, post_photo, sign_up
 from tests.support.feed_stores import client, ctx, redis_cluster_url, run_jobs, store_app
@@ -181,7 +182,7 @@ async def test_home_read_issues_a_constant_number_of_queries(
     # posts with authors, media. Warm: token and page. (The Redis store's window comes
     # from Redis, not SQL; with Redis, an instance remembers the caller of a token it has
     # seen, so the token query is gone too.)
-    if ctx.feeds.distributed:
+    if feed_store(ctx).distributed:
         # The Redis entity cache outlives clear(): "cold" may be warm. Constant either way.
         assert cold[2] == cold[12] and cold[12] in (1, 2, 3, 4), statements
         assert warm == 1, statements

@@ -11,6 +11,7 @@ import pytest
 
 from shutter.app import create_app
 from shutter.feed.redis_store import FEEDS_PER_CALL, RedisFeedStore
+from shutter.feed.store import feed_store
 from shutter.infra.context import AppContext
 from shutter.infra.jobs import drain
 from tests.conftest import BASE_URL
@@ -40,8 +41,9 @@ async def _home(client: httpx.AsyncClient, user: User, query: str = "") -> list[
 
 
 def _store(ctx: AppContext) -> RedisFeedStore:
-    assert isinstance(ctx.feeds, RedisFeedStore)
-    return ctx.feeds
+    store = feed_store(ctx)
+    assert isinstance(store, RedisFeedStore)
+    return store
 
 
 async def _stored(ctx: AppContext, user: User) -> list[str] | None:

@@ -8,7 +8,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
+from shutter.accounts import service as accounts_service
+from shutter.accounts.models import Account
 from shutter.feed.models import FeedEntry
 from shutter.infra.context import AppContext
 from shutter.infra.jobs import Job
@@ -478,16 +482,13 @@ async def test_do_approve_all_requests(client: httpx.AsyncClient, ctx: AppContex
     assert len(await _backfill_jobs(ctx)) == 3
     async with ctx.db.write() as session:
         assert await service.do_approve_all_requests(session, target_id=int(owner.id)) == 0
-        pending = await service.count_follow_requests(session, target_id=int(owner.id))
+        pending = await accounts_service.count_follow_requests(session, target_id=int(owner.id))
         assert pending == 0
         visible = await service.followed_ids(session, account_id=int(fans[0].id))
         assert visible == [int(owner.id)]
 
 
-async def test_can_view_posts(client: httpx.AsyncClient, ctx: AppContext) -> None:
-    from shutter.accounts.models import Account
-    from shutter.graph import service
-
+async def test_may_see_posts_of(client: httpx.AsyncClient, ctx: AppContext) -> None:
     ana, bo, cy = (
         await sign_up(client, "ana"),
         await sign_up(client, "bo"),
@@ -498,14 +499,19 @@ async def test_can_view_posts(client: httpx.AsyncClient, ctx: AppContext) -> Non
     async with ctx.db.read() as session:
         author = await session.get(Account, int(bo.id))
         assert author is not None
-        assert await service.can_view_posts(session, viewer_id=int(ana.id), author=author)
-        assert await service.can_view_posts(session, viewer_id=int(bo.id), author=author)
-        assert not await service.can_view_posts(session, viewer_id=int(cy.id), author=author)
-        assert not await service.can_view_posts(session, viewer_id=None, author=author)
+        assert await _sees_posts_of(session, int(ana.id), author)
+        assert await _sees_posts_of(session, int(bo.id), author)
+        assert not await _sees_posts_of(session, int(cy.id), author)
+        assert not await _sees_posts_of(session, None, author)
         public = await session.get(Account, int(cy.id))
         assert public is not None
-        assert await service.can_view_posts(session, viewer_id=None, author=public)
+        assert await _sees_posts_of(session, None, public)
         count = await session.scalar(
             select(func.count()).select_from(Job).where(Job.kind == "feed.backfill")
         )
         assert count == 1
+
+
+async def _sees_posts_of(session: AsyncSession, viewer_id: int | None, author: Account) -> bool:
+    relations = await policies.load_relations(session, viewer_id=viewer_id, author_ids={author.id})
+    return policies.may_see_posts_of(author, relations)

@@ -6,12 +6,15 @@ import asyncio
 from typing import Any
 
 from shutter.infra.context import AppContext
-from shutter.infra.jobs import claim, enqueue, execute_all, job
+from shutter.infra.jobs import JobKind, claim, enqueue, execute_all, handles
 
 runs: list[str] = []
 
 
-@job("test.slow", timeout_seconds=30)
+SLOW = JobKind("test.slow", timeout_seconds=30)
+
+
+@handles(SLOW)
 async def _slow(ctx: AppContext, payload: dict[str, Any]) -> None:
     runs.append(payload["name"])
     await asyncio.sleep(payload["seconds"])
@@ -23,8 +26,8 @@ async def test_a_long_job_and_its_batch_keep_their_leases(ctx: AppContext) -> No
     ctx.settings.job_lease_seconds = 1
     try:
         async with ctx.db.write() as session:
-            enqueue(session, "test.slow", {"name": "first", "seconds": 2.5})
-            enqueue(session, "test.slow", {"name": "second", "seconds": 0})
+            enqueue(session, SLOW, {"name": "first", "seconds": 2.5})
+            enqueue(session, SLOW, {"name": "second", "seconds": 0})
         claimed = await claim(ctx, limit=10)
         assert len(claimed) == 2
         worker = asyncio.create_task(execute_all(ctx, claimed))

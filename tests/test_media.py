@@ -12,7 +12,8 @@ from shutter.infra.context import AppContext
 from shutter.infra.errors import ApiError
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.storage import LocalStorage
-from shutter.media import images, service
+from shutter.media import service
+from shutter.media.codecs import images
 from shutter.posts.models import Post
 from tests.conftest import BASE_URL
 from tests.support.api import sign_up

@@ -10,8 +10,8 @@ import pytest
 import pyvips
 
 from shutter.infra.context import AppContext
-from shutter.media import heic
-from shutter.media.sniff import MediaRejected
+from shutter.media.codecs import heic
+from shutter.media.codecs.sniff import MediaRejected
 from tests.support.api import sign_up
 from tests.support.media import (
     GOOD,

@@ -15,18 +15,20 @@ from shutter.accounts.schemas import (
     SignUpParams,
     UpdateCredentialsParams,
     credential_account_json,
+    userinfo_json,
 )
 from shutter.auth import service as auth
 from shutter.auth.deps import app_token, user
 from shutter.auth.schemas import token_json
 from shutter.auth.service import Caller
-from shutter.graph import service as graph
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError
 from shutter.infra.http import NO_STORE, entity_response, json_response
 from shutter.infra.params import params
 
 router = APIRouter(prefix="/api/v1/accounts")
+# OpenID Connect's profile of the token's account lives with the other profiles.
+oauth_router = APIRouter()
 
 
 @router.post("")
@@ -53,7 +55,7 @@ async def sign_up(
 async def verify_credentials(
     ctx: Ctx, session: ReadSession, me: Annotated[Account, Depends(user("read:accounts profile"))]
 ) -> Response:
-    pending = await graph.count_follow_requests(session, target_id=me.id)
+    pending = await service.count_follow_requests(session, target_id=me.id)
     return json_response(credential_account_json(me, ctx.settings, follow_requests_count=pending))
 
 
@@ -78,7 +80,7 @@ async def update_credentials(
         ),
         avatar=body.avatar,
     )
-    pending = await graph.count_follow_requests(session, target_id=account.id)
+    pending = await service.count_follow_requests(session, target_id=account.id)
     return json_response(
         credential_account_json(account, ctx.settings, follow_requests_count=pending)
     )
@@ -98,3 +100,9 @@ async def get_account(
 ) -> Response:
     account = await service.access_account(session, account_id)
     return entity_response(request, await render_account(ctx, account))
+
+
+@oauth_router.api_route("/oauth/userinfo", methods=["GET", "POST"])
+async def userinfo(ctx: Ctx, me: Annotated[Account, Depends(user("profile"))]) -> Response:
+    """OpenID Connect claims of the token's account (Mastodon 4.4), for `profile` tokens."""
+    return json_response(userinfo_json(me, ctx.settings), headers=NO_STORE)

@@ -127,3 +127,16 @@ class LookupParams(QueryParams):
 class RelationshipsParams(QueryParams):
     id: list[str] | str = Field(default_factory=list)
     with_suspended: bool = False
+
+
+def userinfo_json(account: Account, settings: Settings) -> dict[str, Any]:
+    """OpenID Connect claims of an account, as Mastodon's /oauth/userinfo gives them."""
+    profile = account_json(account, settings)
+    return {
+        "iss": settings.base_url + "/",
+        "sub": profile["uri"],
+        "name": account.display_name or account.username,
+        "preferred_username": account.username,
+        "profile": profile["url"],
+        "picture": profile["avatar"],
+    }

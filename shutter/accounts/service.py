@@ -7,18 +7,21 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter.accounts.events import AccountOpened
 from shutter.accounts.models import Account, Credential
+from shutter.auth.credentials import password_hasher
+from shutter.graph.models import FollowRequest
 from shutter.infra.context import AppContext
 from shutter.infra.db import account_changed, utcnow
+from shutter.infra.domain import publish
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id
 from shutter.infra.settings import Settings
+from shutter.media import service as media
 
 # Mastodon's rule without its inner dashes (mentions here stop at a dash): letters,
 # digits and underscores, with dots allowed only inside. A name of dots (`.`, `..`) or
@@ -27,12 +30,6 @@ USERNAME_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-
-
-def password_hasher(settings: Settings) -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib, parallelism=1
-    )
 
 
 def check_signup(*, username: str, email: str, password: str) -> None:
@@ -100,62 +97,6 @@ async def do_create_account(
     except IntegrityError:  # a concurrent sign-up took the name between check and insert
         raise unprocessable("username or email is already taken", field="username") from None
     return account
-
-
-# Verifying against a real hash of a throwaway password costs unknown logins the same
-# time as known ones, so response times do not reveal which usernames exist.
-_dummy_hashes: dict[tuple[int, int], str] = {}
-
-
-@dataclass(frozen=True)
-class Login:
-    """What a login (a username or an e-mail) names."""
-
-    normalised: str  # as accounts are looked up: spaces around dropped, lower case
-    account: Account | None
-    password_hash: str | None
-
-
-async def find_login(session: AsyncSession, login: str) -> Login:
-    """The account whose username or e-mail is `login`, in any case, spaces around ignored.
-
-    Log-in limits count against what this finds (shutter/auth/service.py), so every
-    spelling that names an account shares its budget.
-    """
-    normalised = login.strip().lower()
-    row = (
-        await session.execute(
-            select(Account, Credential.password_hash)
-            .join(Credential, Credential.account_id == Account.id)
-            .where((Credential.email_lower == normalised) | (Account.username_lower == normalised))
-        )
-    ).first()
-    if row is None:
-        return Login(normalised, None, None)
-    return Login(normalised, row[0], row[1])
-
-
-async def check_password(found: Login, *, settings: Settings, password: str) -> Account | None:
-    """The login's account if `password` is its password and it is active, else None."""
-    hasher = password_hasher(settings)
-    if found.account is None or found.password_hash is None:
-        key = (settings.argon2_time_cost, settings.argon2_memory_kib)
-        if key not in _dummy_hashes:
-            _dummy_hashes[key] = await asyncio.to_thread(hasher.hash, "not-a-real-password")
-        await asyncio.to_thread(_verify, hasher, _dummy_hashes[key], password)
-        return None
-    if not await asyncio.to_thread(_verify, hasher, found.password_hash, password):
-        return None
-    if found.account.suspended_at is not None:
-        return None
-    return found.account
-
-
-def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 async def access_account(session: AsyncSession, account_id: int | str) -> Account:
@@ -263,10 +204,6 @@ async def do_update_credentials(
     avatar: object | None = None,
 ) -> Account:
     """Update the profile; an avatar is processed last, once every field is valid."""
-    # Imported here because graph and media build on accounts, not the other way round.
-    from shutter.graph import service as graph
-    from shutter.media import service as media
-
     was_locked = account.locked
     _apply_profile(account, changes, ctx.settings)
     if avatar is not None:
@@ -276,8 +213,8 @@ async def do_update_credentials(
     await session.flush()
     if was_locked and not account.locked:
         # Mastodon's rule: opening a locked account lets everyone who asked in.
-        await graph.do_approve_all_requests(session, target_id=account.id)
-        await session.refresh(account)
+        await publish(session, AccountOpened(account_id=account.id))
+        await session.refresh(account)  # the counts the approvals changed
     return account
 
 
@@ -308,3 +245,15 @@ async def adjust_counts(
         .execution_options(synchronize_session=False)
     )
     account_changed(session, account_id)
+
+
+async def count_follow_requests(session: AsyncSession, *, target_id: int) -> int:
+    """How many ask to follow `target_id` (the `follow_requests_count` of its source)."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(FollowRequest)
+            .where(FollowRequest.target_account_id == target_id)
+        )
+        or 0
+    )

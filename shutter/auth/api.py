@@ -6,33 +6,32 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from shutter.accounts.models import Account
 from shutter.auth import service
-from shutter.auth.deps import app_token, user
+from shutter.auth.deps import app_token
 from shutter.auth.models import App
 from shutter.auth.pages import authorize_page, code_page, sign_form, verify_form
 from shutter.auth.redirects import OOB, redirect_problem
 from shutter.auth.schemas import (
     AppParams,
+    AuthorizeParams,
     RevokeParams,
     TokenParams,
     app_json,
     token_json,
-    userinfo_json,
 )
 from shutter.auth.scopes import KNOWN, parse_scopes, within
 from shutter.auth.service import Caller, OAuthError
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import error_response
 from shutter.infra.http import NO_STORE, json_response
-from shutter.infra.params import collect_params, params, text_problem
+from shutter.infra.params import params, text_problem
 
 router = APIRouter()
 
@@ -156,12 +155,6 @@ async def oauth_metadata(ctx: Ctx) -> Response:
     )
 
 
-@router.api_route("/oauth/userinfo", methods=["GET", "POST"])
-async def userinfo(ctx: Ctx, me: Annotated[Account, Depends(user("profile"))]) -> Response:
-    """OpenID Connect claims of the token's account (Mastodon 4.4), for `profile` tokens."""
-    return json_response(userinfo_json(me, ctx.settings), headers=NO_STORE)
-
-
 AUTHORIZE_FIELDS = (
     "response_type",
     "client_id",
@@ -174,10 +167,10 @@ AUTHORIZE_FIELDS = (
 
 
 async def _authorize_request(
-    session: AsyncSession, values: dict[str, Any]
+    session: AsyncSession, body: AuthorizeParams
 ) -> tuple[App, str, list[str], dict[str, str]]:
     """Validate an authorization request; errors are shown, never redirected blindly."""
-    fields = {k: str(values.get(k) or "") for k in AUTHORIZE_FIELDS}
+    fields = {k: getattr(body, k) or "" for k in AUTHORIZE_FIELDS}
     if fields["response_type"] != "code":
         raise OAuthError("unsupported_response_type", "response_type must be code")
     app = await service.app_by_client_id(session, fields["client_id"])
@@ -224,21 +217,23 @@ def _redirect(redirect_uri: str, query: dict[str, str]) -> Response:
 
 
 @router.get("/oauth/authorize")
-async def authorize_form(request: Request, ctx: Ctx, session: ReadSession) -> Response:
-    values = await collect_params(request)  # its text checked as every parameter is
-    app, _, scopes, fields = await _authorize_request(session, values)
+async def authorize_form(
+    ctx: Ctx, session: ReadSession, body: AuthorizeParams = params(AuthorizeParams)
+) -> Response:
+    app, _, scopes, fields = await _authorize_request(session, body)
     token = sign_form(ctx.settings.secret, fields)
     return HTMLResponse(authorize_page(app.name, scopes, fields, token, error=None))
 
 
 @router.post("/oauth/authorize")
-async def authorize_submit(request: Request, ctx: Ctx, session: WriteSession) -> Response:
-    values = await collect_params(request)
-    app, redirect_uri, scopes, fields = await _authorize_request(session, values)
-    if not verify_form(ctx.settings.secret, fields, str(values.get("csrf") or "")):
+async def authorize_submit(
+    ctx: Ctx, session: WriteSession, body: AuthorizeParams = params(AuthorizeParams)
+) -> Response:
+    app, redirect_uri, scopes, fields = await _authorize_request(session, body)
+    if not verify_form(ctx.settings.secret, fields, body.csrf or ""):
         raise OAuthError("invalid_request", "The form expired; open the authorization page again")
     token = sign_form(ctx.settings.secret, fields)
-    if values.get("decision") == "deny":
+    if body.decision == "deny":
         if redirect_uri == OOB:
             return HTMLResponse(code_page(None), status_code=403)
         return _redirect(redirect_uri, {"error": "access_denied", "state": fields["state"]})
@@ -246,8 +241,8 @@ async def authorize_submit(request: Request, ctx: Ctx, session: WriteSession) ->
         session,
         settings=ctx.settings,
         limiter=ctx.ratelimiter,
-        login=str(values.get("username") or ""),
-        password=str(values.get("password") or ""),
+        login=body.username or "",
+        password=body.password or "",
     )
     if account is None:
         page = authorize_page(app.name, scopes, fields, token, error="Wrong login or password.")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from shutter.infra import redis_client
+from shutter.infra.context import AppContext, Part
 from shutter.infra.db import utcnow
 from shutter.infra.ratelimit import VERSION_TTL_SECONDS
 from shutter.infra.settings import Settings
@@ -126,3 +127,11 @@ class CallerCache:
     async def close(self) -> None:
         self._entries.clear()
         await self._redis.close()
+
+
+CALLERS: Part[CallerCache] = Part("caller cache")
+
+
+def caller_cache(ctx: AppContext) -> CallerCache:
+    """This process's caller cache (provided by shutter/assembly.py)."""
+    return ctx.part(CALLERS)

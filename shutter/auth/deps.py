@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
 from shutter.auth import service
+from shutter.auth.callers import caller_cache
 from shutter.auth.gate import caller_version
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
@@ -37,7 +38,7 @@ async def optional_caller(request: Request, session: ReadSession) -> Caller | No
     # write reads its caller in its own request, and so does a read served by a replica,
     # whose lag would let a remembered caller outlive a change.
     if request.method == "GET" and not on_replica(session):
-        caller = await ctx.callers.lookup(raw, load, caller_version(request))
+        caller = await caller_cache(ctx).lookup(raw, load, caller_version(request))
     else:
         caller = await load()
     if caller is None:

@@ -19,6 +19,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shutter.auth.callers import caller_cache
 from shutter.infra.context import AppContext
 from shutter.infra.http import bearer_token, json_response
 from shutter.infra.ratelimit import Limit, Verdict, too_many
@@ -93,10 +94,11 @@ async def _admit(ctx: AppContext, scope: Scope, path: str) -> Verdict:
             if not strict.allowed:
                 return strict
     account_id = limiter.known_account(token) if token is not None else None
-    if method != "GET" or account_id is None or not ctx.callers.enabled:
+    callers = caller_cache(ctx)
+    if method != "GET" or account_id is None or not callers.enabled:
         return await limiter.hit(limiter.general, limiter.caller_key(token, ip))
     verdict = await limiter.hit(
-        limiter.general, f"account:{account_id}", version_key=ctx.callers.version_key(account_id)
+        limiter.general, f"account:{account_id}", version_key=callers.version_key(account_id)
     )
     if verdict.version is not None:
         scope.setdefault("state", {})[_CALLER_VERSION] = (account_id, verdict.version)

@@ -6,11 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from shutter.accounts.models import Account
-from shutter.accounts.schemas import account_json
 from shutter.auth.models import App, Token
 from shutter.infra.params import RequestParams
-from shutter.infra.settings import Settings
 
 
 def app_json(app: App, *, with_secret: bool) -> dict[str, Any]:
@@ -45,19 +42,6 @@ def token_json(token: Token, raw_token: str, raw_refresh: str | None) -> dict[st
     return body
 
 
-def userinfo_json(account: Account, settings: Settings) -> dict[str, Any]:
-    """OpenID Connect claims of an account, as Mastodon's /oauth/userinfo gives them."""
-    profile = account_json(account, settings)
-    return {
-        "iss": settings.base_url + "/",
-        "sub": profile["uri"],
-        "name": account.display_name or account.username,
-        "preferred_username": account.username,
-        "profile": profile["url"],
-        "picture": profile["avatar"],
-    }
-
-
 class AppParams(RequestParams):
     """An app registration. Limits as Mastodon's where the columns allow (a name of 60
     characters); the URIs are bounded in shutter/auth/redirects.py; every scope known
@@ -88,3 +72,19 @@ class RevokeParams(RequestParams):
     client_secret: str | None = None
     token: str
     token_type_hint: str | None = None
+
+
+class AuthorizeParams(RequestParams):
+    """/oauth/authorize: the request (the page's query) and the log-in form posted back."""
+
+    response_type: str | None = None
+    client_id: str | None = None
+    redirect_uri: str | None = None
+    scope: str | None = None
+    state: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    csrf: str | None = None
+    decision: str | None = None
+    username: str | None = None
+    password: str | None = None

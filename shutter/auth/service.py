@@ -17,8 +17,8 @@ from functools import cache
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
+from shutter.auth.credentials import check_password, find_login
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.auth.redirects import check_redirect_uris
 from shutter.auth.scopes import parse_scopes, within
@@ -81,7 +81,8 @@ async def access_client(
     if not client_id or not client_secret:
         raise OAuthError("invalid_client", "Client authentication failed", 401)
     app = await session.scalar(select(App).where(App.client_id == client_id))
-    if app is None or not hmac.compare_digest(app.client_secret, client_secret):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a 500).
+    if app is None or not hmac.compare_digest(app.client_secret.encode(), client_secret.encode()):
         raise OAuthError("invalid_client", "Client authentication failed", 401)
     return app
 
@@ -155,10 +156,10 @@ async def authenticate_login(
     Guesses at one account share one budget however it is named (username or e-mail,
     case, spaces), and a refused guess costs no password hash.
     """
-    found = await accounts.find_login(session, login)
+    found = await find_login(session, login)
     who = f"account:{found.account.id}" if found.account else f"login:{found.normalised}"
     await limiter.check(limiter.login, "login", who)
-    return await accounts.check_password(found, settings=settings, password=password)
+    return await check_password(found, settings=settings, password=password)
 
 
 async def grant_password(
@@ -244,10 +245,18 @@ async def grant_authorization_code(
     if claimed is None:
         await _revoke_issued_from(session, events, code_hash=code_hash)
         raise CodeReplayed()
-    account = await accounts.access_account(session, stored.account_id)
+    account = await _active_account(session, stored.account_id)
     return await issue_token(
         session, app=app, account=account, scopes=stored.scopes.split(), code_hash=code_hash
     )
+
+
+async def _active_account(session: AsyncSession, account_id: int) -> Account:
+    """The account a grant is for; a suspended or deleted one gets no new token."""
+    account = await session.get(Account, account_id)
+    if account is None or account.suspended_at is not None:
+        raise OAuthError("invalid_grant", "The account is not active")
+    return account
 
 
 async def _revoke_issued_from(session: AsyncSession, events: EventBus, *, code_hash: str) -> None:
@@ -288,7 +297,7 @@ async def grant_refresh_token(
     old.revoked_at = utcnow()
     old.refresh_hash = None
     access_revoked(session, events, account_id=old.account_id, token_id=old.id)
-    account = await accounts.access_account(session, old.account_id)
+    account = await _active_account(session, old.account_id)
     return await issue_token(
         session, app=app, account=account, scopes=scopes, code_hash=old.code_hash
     )

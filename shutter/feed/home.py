@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter import policies
 from shutter.accounts.models import Account
 from shutter.feed.models import FeedEntry
-from shutter.feed.store import FeedUnavailable
+from shutter.feed.store import FeedUnavailable, feed_store
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.pagination import PageParams, PageShape, page_values, paginate_bound
@@ -42,7 +42,8 @@ async def home_page(
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """A page of the viewer's home feed, rendered; also the cursor ids for Link headers."""
     threshold = ctx.settings.fanout_follower_threshold // MERGE_HYSTERESIS
-    if not ctx.feeds.distributed:
+    store = feed_store(ctx)
+    if not store.distributed:
         merged = await _cached_merged_authors(session, ctx, viewer=viewer, threshold=threshold)
         if not merged:
             # The embedded profile's usual case: the feed table holds own posts too and
@@ -57,10 +58,10 @@ async def home_page(
     feed_ids: list[int] = []
     pull_all = False
     try:
-        found = await ctx.feeds.page(session, account_id=viewer.id, page=page, count=window)
+        found = await store.page(session, account_id=viewer.id, page=page, count=window)
         if found is None:
             await rebuild_feed(session, ctx, account_id=viewer.id)
-            found = await ctx.feeds.page(session, account_id=viewer.id, page=page, count=window)
+            found = await store.page(session, account_id=viewer.id, page=page, count=window)
         feed_ids = found or []
     except FeedUnavailable:
         pull_all = True  # the store is down: every followed account's posts, from SQL
@@ -201,7 +202,7 @@ async def rebuild_feed(session: AsyncSession, ctx: AppContext, *, account_id: in
     The empty feed is opened first, so a fan-out that runs while the database is read
     lands in it instead of being skipped.
     """
-    store = ctx.feeds
+    store = feed_store(ctx)
     await store.open_rebuild(account_id=account_id)
     authors = graph.followed_query(
         account_id=account_id, at_most_followers=ctx.settings.fanout_follower_threshold

@@ -15,17 +15,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
 from shutter.feed import service
+from shutter.feed.store import feed_store
 from shutter.graph import service as graph
-from shutter.infra.context import AppContext
+from shutter.graph.events import FollowEnded, FollowStarted
+from shutter.infra.context import AppContext, session_context
+from shutter.infra.domain import subscribe
 from shutter.infra.events import hashtag_channel, user_channel
-from shutter.infra.jobs import enqueue, job
+from shutter.infra.jobs import enqueue, handles
 from shutter.posts import render as post_render
 from shutter.posts import service as posts
+from shutter.posts.events import PostPublished, PostRemoved
 
 log = structlog.get_logger("shutter.feed")
 
 
-@job("feed.fanout", timeout_seconds=60)
+@handles(service.FANOUT)
 async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
     post_id, author_id, after = payload["post_id"], payload["author_id"], payload["after"]
     batch = ctx.settings.fanout_batch_size
@@ -48,7 +52,7 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
         followers = page if audience is None else [f for f in page if f in audience]
         await service.do_insert(
             session,
-            store=ctx.feeds,
+            store=feed_store(ctx),
             post_ids_by_author={author_id: [post_id]},
             account_ids=followers,
         )
@@ -63,7 +67,7 @@ async def fanout(ctx: AppContext, payload: dict[str, Any]) -> None:
             # The next batch is its own job: a crash redoes one batch, not the whole fan-out.
             enqueue(
                 session,
-                "feed.fanout",
+                service.FANOUT,
                 {"post_id": post_id, "author_id": author_id, "after": page[-1]},
             )
 
@@ -75,7 +79,7 @@ async def _fanned_out(session: AsyncSession, ctx: AppContext, *, author_id: int)
     return author is not None and author.followers_count <= ctx.settings.fanout_follower_threshold
 
 
-@job("feed.backfill", timeout_seconds=60)
+@handles(service.BACKFILL)
 async def backfill(ctx: AppContext, payload: dict[str, Any]) -> None:
     account_id, author_id = payload["account_id"], payload["author_id"]
     async with ctx.db.write() as session:
@@ -88,25 +92,25 @@ async def backfill(ctx: AppContext, payload: dict[str, Any]) -> None:
         )
         await service.do_insert(
             session,
-            store=ctx.feeds,
+            store=feed_store(ctx),
             post_ids_by_author={author_id: recent},
             account_ids=[account_id],
         )
 
 
-@job("feed.unmerge", timeout_seconds=30)
+@handles(service.UNMERGE)
 async def unmerge(ctx: AppContext, payload: dict[str, Any]) -> None:
     """Take an author's posts out of a Redis feed (the SQL store did it in the request)."""
-    if not ctx.feeds.distributed:
+    if not feed_store(ctx).distributed:
         return
     account_id, author_id = payload["account_id"], payload["author_id"]
     async with ctx.db.read() as session:
         if await graph.is_following(session, account_id=account_id, target_id=author_id):
             return  # followed again since: its posts belong there
-        await ctx.feeds.remove_author(session, account_id=account_id, author_id=author_id)
+        await feed_store(ctx).remove_author(session, account_id=account_id, author_id=author_id)
 
 
-@job("feed.remove_post", timeout_seconds=60)
+@handles(service.REMOVE_POST)
 async def remove_post(ctx: AppContext, payload: dict[str, Any]) -> None:
     """Tell a batch of the author's followers' open streams that a post is gone (Mastodon's
     `delete` event), and take it out of their Redis feeds (the SQL store already did)."""
@@ -116,8 +120,8 @@ async def remove_post(ctx: AppContext, payload: dict[str, Any]) -> None:
         followers = await graph.follower_ids_page(
             session, account_id=author_id, after_id=after, limit=batch
         )
-        if ctx.feeds.distributed:
-            await ctx.feeds.remove_post(
+        if feed_store(ctx).distributed:
+            await feed_store(ctx).remove_post(
                 session, account_ids=followers, post_id=post_id, author_id=author_id
             )
         readers = followers + ([author_id] if after == 0 else [])
@@ -126,7 +130,7 @@ async def remove_post(ctx: AppContext, payload: dict[str, Any]) -> None:
         if len(followers) == batch:
             enqueue(
                 session,
-                "feed.remove_post",
+                service.REMOVE_POST,
                 {"post_id": post_id, "author_id": author_id, "after": followers[-1]},
             )
 
@@ -157,3 +161,31 @@ async def _stream_update(
     if first and body.get("visibility") == "public":
         for tag in body.get("tags") or []:
             ctx.events.publish(session, hashtag_channel(tag["name"]), event)
+
+
+# --- what the graph and posts publish (shutter/infra/domain.py) ------------------------
+
+
+@subscribe(PostPublished)
+async def on_post_published(session: AsyncSession, event: PostPublished) -> None:
+    store = feed_store(session_context(session))
+    await service.do_distribute(
+        session, store=store, post_id=event.post_id, author_id=event.author_id
+    )
+
+
+@subscribe(PostRemoved)
+async def on_post_removed(session: AsyncSession, event: PostRemoved) -> None:
+    await service.do_remove_post(session, post_id=event.post_id, author_id=event.author_id)
+
+
+@subscribe(FollowStarted)
+async def on_follow_started(session: AsyncSession, event: FollowStarted) -> None:
+    service.enqueue_backfill(session, account_id=event.follower_id, author_id=event.target_id)
+
+
+@subscribe(FollowEnded)
+async def on_follow_ended(session: AsyncSession, event: FollowEnded) -> None:
+    await service.remove_author_from_feed(
+        session, account_id=event.follower_id, author_id=event.target_id
+    )

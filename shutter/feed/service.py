@@ -21,9 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.feed.models import FeedEntry
 from shutter.feed.store import Entry, FeedStore
-from shutter.infra.jobs import enqueue
+from shutter.infra.jobs import JobKind, enqueue
 
 BACKFILL_POSTS = 40
+
+# The work the feed gives its workers (handled in shutter/feed/jobs.py).
+FANOUT = JobKind("feed.fanout", timeout_seconds=60)
+BACKFILL = JobKind("feed.backfill", timeout_seconds=60)
+UNMERGE = JobKind("feed.unmerge", timeout_seconds=30)
+REMOVE_POST = JobKind("feed.remove_post", timeout_seconds=60)
 
 
 async def do_distribute(
@@ -37,7 +43,7 @@ async def do_distribute(
     """
     if not store.distributed:
         await store.add(session, account_ids=[author_id], entries=[(post_id, author_id)])
-    enqueue(session, "feed.fanout", {"post_id": post_id, "author_id": author_id, "after": 0})
+    enqueue(session, FANOUT, {"post_id": post_id, "author_id": author_id, "after": 0})
 
 
 async def do_insert(
@@ -60,7 +66,7 @@ async def do_insert(
 
 def enqueue_backfill(session: AsyncSession, *, account_id: int, author_id: int) -> None:
     """After a follow: merge the author's recent posts into the follower's feed (a job)."""
-    enqueue(session, "feed.backfill", {"account_id": account_id, "author_id": author_id})
+    enqueue(session, BACKFILL, {"account_id": account_id, "author_id": author_id})
 
 
 async def remove_author_from_feed(
@@ -73,10 +79,10 @@ async def remove_author_from_feed(
         )
     )
     # A Redis feed is cleaned by a job after the commit; reads filter by follows meanwhile.
-    enqueue(session, "feed.unmerge", {"account_id": account_id, "author_id": author_id})
+    enqueue(session, UNMERGE, {"account_id": account_id, "author_id": author_id})
 
 
 async def do_remove_post(session: AsyncSession, *, post_id: int, author_id: int) -> None:
     """A deleted post leaves every feed."""
     await session.execute(delete(FeedEntry).where(FeedEntry.post_id == post_id))
-    enqueue(session, "feed.remove_post", {"post_id": post_id, "author_id": author_id, "after": 0})
+    enqueue(session, REMOVE_POST, {"post_id": post_id, "author_id": author_id, "after": 0})

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.feed.models import FeedEntry
+from shutter.infra.context import AppContext, Part
 from shutter.infra.db import insert_ignoring_conflicts
 from shutter.infra.pagination import PageParams, paginate
 from shutter.infra.settings import Settings
@@ -136,6 +137,14 @@ async def trim_feeds(session: AsyncSession, *, account_ids: list[int], cap: int)
                     (FeedEntry.account_id == account_id) & (FeedEntry.post_id < boundary)
                 )
             )
+
+
+FEED_STORE: Part[FeedStore] = Part("feed store")
+
+
+def feed_store(ctx: AppContext) -> FeedStore:
+    """This process's feed store (provided by shutter/assembly.py)."""
+    return ctx.part(FEED_STORE)
 
 
 def create_feed_store(settings: Settings) -> FeedStore:

@@ -6,56 +6,11 @@ account's posts from the muter's feeds only, and only until it expires.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, false, literal, select, union_all
+from sqlalchemy import false, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.graph.models import Block, Mute
-from shutter.infra.db import utcnow
-
-
-def mute_active(now: Any = None) -> ColumnElement[bool]:
-    """Mutes in force; `now` may be a bind parameter, for a statement built once."""
-    return Mute.expires_at.is_(None) | (Mute.expires_at > (utcnow() if now is None else now))
-
-
-def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
-    """Ids of accounts the viewer blocked or that blocked the viewer, as a subquery."""
-    return (
-        union_all(
-            select(Block.target_account_id).where(Block.account_id == viewer_id),
-            select(Block.account_id).where(Block.target_account_id == viewer_id),
-        )
-        .subquery()
-        .select()
-    )
-
-
-def hidden_authors_query(
-    *,
-    viewer_id: Any,
-    include_mutes: bool,
-    notification_mutes_only: bool = False,
-    now: Any = None,
-) -> Select[tuple[int]]:
-    """Accounts whose posts the viewer does not get, for `NOT IN` in a page's own query.
-
-    Blocks both ways always; the viewer's active mutes too for feeds (home, hashtags,
-    trends), not for a profile the viewer opened or a post they saved. For notifications,
-    `notification_mutes_only` skips mutes made with `notifications=false`. `viewer_id`
-    and `now` may be bind parameters (a statement built once, run for many viewers).
-    """
-    parts = [
-        select(Block.target_account_id).where(Block.account_id == viewer_id),
-        select(Block.account_id).where(Block.target_account_id == viewer_id),
-    ]
-    if include_mutes:
-        muted = (Mute.account_id == viewer_id) & mute_active(now)
-        if notification_mutes_only:
-            muted = muted & Mute.hide_notifications
-        parts.append(select(Mute.target_account_id).where(muted))
-    return union_all(*parts).subquery().select()
+from shutter.policies import blocked_either_way_query, hidden_authors_query, mute_active
 
 
 async def is_blocked_either_way(session: AsyncSession, *, a: int, b: int) -> bool:

@@ -15,14 +15,15 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
-from shutter.feed import service as feed
 from shutter.graph import service as graph
-from shutter.graph.checks import mute_active
+from shutter.graph.events import FollowEnded
 from shutter.graph.models import Block, Follow, FollowRequest, Mute
 from shutter.infra.db import insert_ignoring_conflicts, utcnow
+from shutter.infra.domain import publish
 from shutter.infra.errors import forbidden
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
+from shutter.policies import mute_active
 
 
 async def _target(session: AsyncSession, *, account_id: int, target_id: int, verb: str) -> int:
@@ -38,17 +39,17 @@ async def _sever(session: AsyncSession, *, a: int, b: int) -> None:
     # Both directions in one fixed order, so a block and a counter-block running at once
     # take the row locks in the same order instead of waiting on each other.
     for source, target in sorted([(a, b), (b, a)]):
-        if await graph._delete_edge(session, FollowRequest, account_id=source, target_id=target):
-            graph._withdraw_request(session, target_id=target, requester_id=source)
-        if await graph._delete_edge(session, Follow, account_id=source, target_id=target):
+        if await graph.delete_edge(session, FollowRequest, account_id=source, target_id=target):
+            await graph.close_request(session, target_id=target, requester_id=source)
+        if await graph.delete_edge(session, Follow, account_id=source, target_id=target):
             followers, following = changes.get(target, (0, 0))
             changes[target] = (followers - 1, following)
             followers, following = changes.get(source, (0, 0))
             changes[source] = (followers, following - 1)
         # Unconditionally: a back-fill or fan-out may have raced the follow's removal.
-        await feed.remove_author_from_feed(session, account_id=source, author_id=target)
+        await publish(session, FollowEnded(follower_id=source, target_id=target, by_follower=False))
     if changes:
-        await graph._adjust_in_order(session, changes)
+        await graph.adjust_in_order(session, changes)
 
 
 async def do_block(session: AsyncSession, *, account_id: int, target_id: int) -> dict[str, Any]:
@@ -64,7 +65,7 @@ async def do_block(session: AsyncSession, *, account_id: int, target_id: int) ->
     }
     await insert_ignoring_conflicts(session, Block.__table__, [row])
     await _sever(session, a=account_id, b=target)
-    return await graph._one_relationship(session, viewer_id=account_id, target_id=target)
+    return await graph.one_relationship(session, viewer_id=account_id, target_id=target)
 
 
 async def do_unblock(session: AsyncSession, *, account_id: int, target_id: int) -> dict[str, Any]:
@@ -73,7 +74,7 @@ async def do_unblock(session: AsyncSession, *, account_id: int, target_id: int) 
     await session.execute(
         delete(Block).where((Block.account_id == account_id) & (Block.target_account_id == target))
     )
-    return await graph._one_relationship(session, viewer_id=account_id, target_id=target)
+    return await graph.one_relationship(session, viewer_id=account_id, target_id=target)
 
 
 async def do_mute(
@@ -102,7 +103,7 @@ async def do_mute(
         .where((Mute.account_id == account_id) & (Mute.target_account_id == target))
         .values(hide_notifications=notifications, expires_at=expires_at)
     )
-    return await graph._one_relationship(session, viewer_id=account_id, target_id=target)
+    return await graph.one_relationship(session, viewer_id=account_id, target_id=target)
 
 
 async def do_unmute(session: AsyncSession, *, account_id: int, target_id: int) -> dict[str, Any]:
@@ -111,7 +112,7 @@ async def do_unmute(session: AsyncSession, *, account_id: int, target_id: int) -
     await session.execute(
         delete(Mute).where((Mute.account_id == account_id) & (Mute.target_account_id == target))
     )
-    return await graph._one_relationship(session, viewer_id=account_id, target_id=target)
+    return await graph.one_relationship(session, viewer_id=account_id, target_id=target)
 
 
 async def do_remove_follower(
@@ -121,10 +122,12 @@ async def do_remove_follower(
     follower = await _target(
         session, account_id=account_id, target_id=follower_id, verb="remove from followers"
     )
-    if await graph._delete_edge(session, Follow, account_id=follower, target_id=account_id):
-        await graph._adjust_in_order(session, {follower: (0, -1), account_id: (-1, 0)})
-        await feed.remove_author_from_feed(session, account_id=follower, author_id=account_id)
-    return await graph._one_relationship(session, viewer_id=account_id, target_id=follower)
+    if await graph.delete_edge(session, Follow, account_id=follower, target_id=account_id):
+        await graph.adjust_in_order(session, {follower: (0, -1), account_id: (-1, 0)})
+        await publish(
+            session, FollowEnded(follower_id=follower, target_id=account_id, by_follower=False)
+        )
+    return await graph.one_relationship(session, viewer_id=account_id, target_id=follower)
 
 
 async def list_blocks(
@@ -132,7 +135,7 @@ async def list_blocks(
 ) -> graph.AccountPage:
     """Accounts `account_id` blocks, newest block first."""
     query = select(Block.id, Block.target_account_id).where(Block.account_id == account_id)
-    return await graph._account_page(session, paginate(query, Block.id, page))
+    return await graph.account_page(session, paginate(query, Block.id, page))
 
 
 async def list_mutes(
@@ -142,4 +145,4 @@ async def list_mutes(
     query = select(Mute.id, Mute.target_account_id).where(
         (Mute.account_id == account_id) & mute_active()
     )
-    return await graph._account_page(session, paginate(query, Mute.id, page))
+    return await graph.account_page(session, paginate(query, Mute.id, page))

@@ -1,31 +1,36 @@
-"""The social graph: follows, follow requests and the visibility rules they imply."""
+"""The social graph: follows and follow requests, and the edge writes the safety actions
+(shutter/graph/safety.py) share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, delete, func, select
+from sqlalchemy import BindParameter, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
-from shutter.feed import service as feed
 from shutter.graph import checks
 from shutter.graph.checks import blocked_either_way_ids as blocked_either_way_ids
-from shutter.graph.checks import blocked_either_way_query as blocked_either_way_query
 from shutter.graph.checks import hidden_account_ids as hidden_account_ids
-from shutter.graph.checks import hidden_authors_query as hidden_authors_query
 from shutter.graph.checks import is_blocked_either_way as is_blocked_either_way
 from shutter.graph.checks import is_muting as is_muting
 from shutter.graph.checks import is_muting_notifications as is_muting_notifications
+from shutter.graph.events import (
+    FollowEnded,
+    FollowRequestClosed,
+    FollowRequested,
+    FollowStarted,
+)
 from shutter.graph.models import Follow, FollowRequest
 from shutter.graph.schemas import relationship_json
 from shutter.infra.db import conflict_aware_insert, utcnow
+from shutter.infra.domain import publish
 from shutter.infra.errors import forbidden, not_found
 from shutter.infra.ids import MAX_ID, ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
-from shutter.notifications import service as notifications
 
 INSERT_BATCH = 500
 
@@ -36,17 +41,6 @@ class AccountPage:
 
     accounts: list[Account]
     cursor_ids: list[int]
-
-
-async def count_follow_requests(session: AsyncSession, *, target_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(FollowRequest)
-            .where(FollowRequest.target_account_id == target_id)
-        )
-        or 0
-    )
 
 
 async def is_following(session: AsyncSession, *, account_id: int, target_id: int) -> bool:
@@ -83,7 +77,7 @@ def followed_query(
     hidden from `account_id` (blocked either way, muted)."""
     query = select(Follow.target_account_id).where(Follow.account_id == account_id)
     if visible_only:
-        hidden = hidden_authors_query(viewer_id=account_id, include_mutes=True)
+        hidden = policies.hidden_authors_query(viewer_id=account_id, include_mutes=True)
         query = query.where(Follow.target_account_id.not_in(hidden))
     if more_followers_than is not None or at_most_followers is not None:
         query = query.join(Account, Account.id == Follow.target_account_id)
@@ -102,20 +96,11 @@ async def followed_ids(session: AsyncSession, *, account_id: int) -> list[int]:
     return list(rows)
 
 
-async def can_view_posts(session: AsyncSession, *, viewer_id: int | None, author: Account) -> bool:
-    """Public authors show to everyone; locked ones to themselves and approved followers.
-
-    A block, either way, hides an author's posts (and lists) from the other account.
-    """
-    if viewer_id == author.id:
-        return True
-    if viewer_id is not None and await is_blocked_either_way(session, a=viewer_id, b=author.id):
-        return False
-    if not author.locked:
-        return True
-    if viewer_id is None:
-        return False
-    return await is_following(session, account_id=viewer_id, target_id=author.id)
+async def _may_see_lists_of(
+    session: AsyncSession, *, viewer_id: int | None, author: Account
+) -> bool:
+    relations = await policies.load_relations(session, viewer_id=viewer_id, author_ids={author.id})
+    return policies.may_see_posts_of(author, relations)
 
 
 # --- relationships -------------------------------------------------------------------
@@ -180,7 +165,7 @@ async def _edges(
     return outgoing, incoming
 
 
-async def _one_relationship(
+async def one_relationship(
     session: AsyncSession, *, viewer_id: int, target_id: int
 ) -> dict[str, Any]:
     return (await relationship(session, viewer_id=viewer_id, target_ids=[target_id]))[0]
@@ -233,7 +218,7 @@ async def _insert_batch(
     return [(source, target) for source, target in result.all()]
 
 
-async def _delete_edge(
+async def delete_edge(
     session: AsyncSession,
     model: type[Follow] | type[FollowRequest],
     *,
@@ -253,10 +238,10 @@ async def _count_follow(
     session: AsyncSession, *, follower_id: int, target_id: int, delta: int
 ) -> None:
     """Move the follower's following and the target's followers counters by `delta`."""
-    await _adjust_in_order(session, {follower_id: (0, delta), target_id: (delta, 0)})
+    await adjust_in_order(session, {follower_id: (0, delta), target_id: (delta, 0)})
 
 
-async def _adjust_in_order(session: AsyncSession, changes: dict[int, tuple[int, int]]) -> None:
+async def adjust_in_order(session: AsyncSession, changes: dict[int, tuple[int, int]]) -> None:
     """Apply {account id: (followers delta, following delta)} in ascending id order."""
     # Same lock order in every transaction: two accounts following each other at the same
     # moment would otherwise each hold one row and wait for the other's (a deadlock).
@@ -270,10 +255,7 @@ async def _start_following(session: AsyncSession, *, follower_id: int, target_id
     created = await _insert_edges(session, Follow, [(follower_id, target_id)])
     if created:
         await _count_follow(session, follower_id=follower_id, target_id=target_id, delta=1)
-        feed.enqueue_backfill(session, account_id=follower_id, author_id=target_id)
-        notifications.notify(
-            session, type="follow", account_id=target_id, from_account_id=follower_id
-        )
+        await publish(session, FollowStarted(follower_id=follower_id, target_id=target_id))
 
 
 def _refuse_self(follower_id: int, target_id: int) -> None:
@@ -292,36 +274,31 @@ async def do_follow(session: AsyncSession, *, follower_id: int, target_id: int) 
     if not await is_following(session, account_id=follower_id, target_id=target.id):
         if target.locked:
             if await _insert_edges(session, FollowRequest, [(follower_id, target.id)]):
-                notifications.notify(
-                    session,
-                    type="follow_request",
-                    account_id=target.id,
-                    from_account_id=follower_id,
+                await publish(
+                    session, FollowRequested(requester_id=follower_id, target_id=target.id)
                 )
         else:
             await _start_following(session, follower_id=follower_id, target_id=target.id)
             # A request left from when the account was locked is answered by this follow.
-            if await _delete_edge(
+            if await delete_edge(
                 session, FollowRequest, account_id=follower_id, target_id=target.id
             ):
-                _withdraw_request(session, target_id=target.id, requester_id=follower_id)
-    return await _one_relationship(session, viewer_id=follower_id, target_id=target.id)
+                await close_request(session, target_id=target.id, requester_id=follower_id)
+    return await one_relationship(session, viewer_id=follower_id, target_id=target.id)
 
 
 async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int) -> dict[str, Any]:
     """Stop following `target_id` (or withdraw the request); returns the Relationship."""
     target = await accounts.access_account(session, target_id)
     _refuse_self(follower_id, target.id)
-    if await _delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id):
-        _withdraw_request(session, target_id=target.id, requester_id=follower_id)
-    if await _delete_edge(session, Follow, account_id=follower_id, target_id=target.id):
+    if await delete_edge(session, FollowRequest, account_id=follower_id, target_id=target.id):
+        await close_request(session, target_id=target.id, requester_id=follower_id)
+    if await delete_edge(session, Follow, account_id=follower_id, target_id=target.id):
         await _count_follow(session, follower_id=follower_id, target_id=target.id, delta=-1)
-        await feed.remove_author_from_feed(session, account_id=follower_id, author_id=target.id)
-        # As on Mastodon, the notification goes with the follow (and a re-follow notifies).
-        notifications.withdraw(
-            session, type="follow", account_id=target.id, from_account_id=follower_id
+        await publish(
+            session, FollowEnded(follower_id=follower_id, target_id=target.id, by_follower=True)
         )
-    return await _one_relationship(session, viewer_id=follower_id, target_id=target.id)
+    return await one_relationship(session, viewer_id=follower_id, target_id=target.id)
 
 
 # --- follow requests -----------------------------------------------------------------
@@ -330,17 +307,15 @@ async def do_unfollow(session: AsyncSession, *, follower_id: int, target_id: int
 async def _take_request(session: AsyncSession, *, target_id: int, requester_id: int) -> Account:
     """Delete the pending request of `requester_id`; 404 if there is none."""
     requester = await accounts.access_account(session, requester_id)
-    if not await _delete_edge(session, FollowRequest, account_id=requester.id, target_id=target_id):
+    if not await delete_edge(session, FollowRequest, account_id=requester.id, target_id=target_id):
         raise not_found("Follow request")
-    _withdraw_request(session, target_id=target_id, requester_id=requester.id)
+    await close_request(session, target_id=target_id, requester_id=requester.id)
     return requester
 
 
-def _withdraw_request(session: AsyncSession, *, target_id: int, requester_id: int) -> None:
+async def close_request(session: AsyncSession, *, target_id: int, requester_id: int) -> None:
     """An answered or cancelled request no longer asks anything of the target."""
-    notifications.withdraw(
-        session, type="follow_request", account_id=target_id, from_account_id=requester_id
-    )
+    await publish(session, FollowRequestClosed(requester_id=requester_id, target_id=target_id))
 
 
 async def do_authorize_request(
@@ -349,7 +324,7 @@ async def do_authorize_request(
     """Turn `requester_id`'s pending request into a follow; returns the Relationship."""
     requester = await _take_request(session, target_id=target_id, requester_id=requester_id)
     await _start_following(session, follower_id=requester.id, target_id=target_id)
-    return await _one_relationship(session, viewer_id=target_id, target_id=requester.id)
+    return await one_relationship(session, viewer_id=target_id, target_id=requester.id)
 
 
 async def do_reject_request(
@@ -357,7 +332,7 @@ async def do_reject_request(
 ) -> dict[str, Any]:
     """Drop `requester_id`'s pending request; returns the Relationship."""
     requester = await _take_request(session, target_id=target_id, requester_id=requester_id)
-    return await _one_relationship(session, viewer_id=target_id, target_id=requester.id)
+    return await one_relationship(session, viewer_id=target_id, target_id=requester.id)
 
 
 async def do_approve_all_requests(session: AsyncSession, *, target_id: int) -> int:
@@ -374,13 +349,10 @@ async def do_approve_all_requests(session: AsyncSession, *, target_id: int) -> i
     new_followers = sorted(source for source, _ in created)
     changes = {follower_id: (0, 1) for follower_id in new_followers}
     changes[target_id] = (len(new_followers), 0)
-    await _adjust_in_order(session, changes)
+    await adjust_in_order(session, changes)
     for follower_id in new_followers:
-        feed.enqueue_backfill(session, account_id=follower_id, author_id=target_id)
-        _withdraw_request(session, target_id=target_id, requester_id=follower_id)
-        notifications.notify(
-            session, type="follow", account_id=target_id, from_account_id=follower_id
-        )
+        await close_request(session, target_id=target_id, requester_id=follower_id)
+        await publish(session, FollowStarted(follower_id=follower_id, target_id=target_id))
     return len(new_followers)
 
 
@@ -391,7 +363,7 @@ async def pending_requests(
     query = select(FollowRequest.id, FollowRequest.account_id).where(
         FollowRequest.target_account_id == target_id
     )
-    return await _account_page(session, paginate(query, FollowRequest.id, page))
+    return await account_page(session, paginate(query, FollowRequest.id, page))
 
 
 # --- follower and following lists ----------------------------------------------------
@@ -402,12 +374,14 @@ async def list_followers(
 ) -> AccountPage:
     """Who follows `account_id`, newest follow first; empty for a locked account's strangers."""
     account = await accounts.access_account(session, account_id)
-    if not await can_view_posts(session, viewer_id=viewer_id, author=account):
+    if not await _may_see_lists_of(session, viewer_id=viewer_id, author=account):
         return AccountPage(accounts=[], cursor_ids=[])
     query = select(Follow.id, Follow.account_id).where(Follow.target_account_id == account.id)
     if viewer_id is not None:
-        query = query.where(Follow.account_id.not_in(blocked_either_way_query(viewer_id=viewer_id)))
-    return await _account_page(session, paginate(query, Follow.id, page))
+        query = query.where(
+            Follow.account_id.not_in(policies.blocked_either_way_query(viewer_id=viewer_id))
+        )
+    return await account_page(session, paginate(query, Follow.id, page))
 
 
 async def list_following(
@@ -415,17 +389,17 @@ async def list_following(
 ) -> AccountPage:
     """Whom `account_id` follows, newest follow first; empty for a locked account's strangers."""
     account = await accounts.access_account(session, account_id)
-    if not await can_view_posts(session, viewer_id=viewer_id, author=account):
+    if not await _may_see_lists_of(session, viewer_id=viewer_id, author=account):
         return AccountPage(accounts=[], cursor_ids=[])
     query = select(Follow.id, Follow.target_account_id).where(Follow.account_id == account.id)
     if viewer_id is not None:
         query = query.where(
-            Follow.target_account_id.not_in(blocked_either_way_query(viewer_id=viewer_id))
+            Follow.target_account_id.not_in(policies.blocked_either_way_query(viewer_id=viewer_id))
         )
-    return await _account_page(session, paginate(query, Follow.id, page))
+    return await account_page(session, paginate(query, Follow.id, page))
 
 
-async def _account_page(session: AsyncSession, query: Select[int, int]) -> AccountPage:
+async def account_page(session: AsyncSession, query: Select[int, int]) -> AccountPage:
     """Run a (row id, account id) page query, then load its accounts in one more query."""
     result = await session.execute(query)
     rows: list[tuple[int, int]] = sorted(

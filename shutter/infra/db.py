@@ -174,6 +174,9 @@ class Database:
         )
         self.sticky = Stickiness(settings)
         self.on_callers_changed: Callable[[set[int]], Awaitable[None]] | None = None
+        # The AppContext that owns this database: write sessions carry it in `info`, so a
+        # domain-event handler (shutter/infra/domain.py) reaches the process's parts.
+        self.context: object | None = None
 
     @property
     def has_replicas(self) -> bool:
@@ -208,6 +211,7 @@ class Database:
         async with self._write_sessions() as session:
             async with session.begin():
                 session.info["writing"] = True
+                session.info["ctx"] = self.context
                 yield session
             accounts = session.info.pop("changed_accounts", set())
             if accounts and self.on_callers_changed is not None:

@@ -66,23 +66,41 @@ Handler = Callable[["AppContext", dict[str, Any]], Awaitable[None]]
 
 @dataclass(frozen=True)
 class JobKind:
+    """A kind of job: its name in the queue and how long one run may take.
+
+    The service whose work it is declares it where the work is enqueued (its `service`);
+    `handles` binds it to a handler in the service's `jobs.py`. Code never names a kind by
+    a string, so a kind without a handler or a misspelt one is an import error, not a
+    dead job.
+    """
+
     name: str
-    handler: Handler
     timeout_seconds: float = 30.0
 
 
-_registry: dict[str, JobKind] = {}
+@dataclass(frozen=True)
+class _Registered:
+    kind: JobKind
+    handler: Handler
+
+
+_registry: dict[str, _Registered] = {}
 _wakeups: set[asyncio.Event] = set()
 
 
-def job(name: str, *, timeout_seconds: float = 30.0) -> Callable[[Handler], Handler]:
-    """Register an async handler `(ctx, payload)` for jobs of kind `name`."""
+def handles(kind: JobKind) -> Callable[[Handler], Handler]:
+    """Register an async handler `(ctx, payload)` for jobs of `kind`."""
 
     def register(handler: Handler) -> Handler:
-        _registry[name] = JobKind(name, handler, timeout_seconds)
+        _registry[kind.name] = _Registered(kind, handler)
         return handler
 
     return register
+
+
+def handler_of(kind: JobKind) -> Handler | None:
+    found = _registry.get(kind.name)
+    return found.handler if found else None
 
 
 def _wake_local_workers() -> None:
@@ -90,12 +108,14 @@ def _wake_local_workers() -> None:
         event.set()
 
 
-def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, delay: float = 0) -> None:
+def enqueue(
+    session: AsyncSession, kind: JobKind, payload: dict[str, Any], *, delay: float = 0
+) -> None:
     """Add a job to the caller's transaction; it becomes visible to workers on commit."""
     session.add(
         Job(
             id=ids.next_id(0),
-            kind=kind,
+            kind=kind.name,
             payload=payload,
             run_at=utcnow() + timedelta(seconds=delay),
         )
@@ -163,16 +183,16 @@ async def _finish(ctx: AppContext, claimed: ClaimedJob, error: str | None) -> st
 
 
 async def execute(ctx: AppContext, claimed: ClaimedJob) -> str:
-    kind = _registry.get(claimed.kind)
+    registered = _registry.get(claimed.kind)
     waited_ms = max(0.0, (utcnow() - claimed.run_at).total_seconds() * 1000)
     started = time.perf_counter()
     error: str | None = None
-    if kind is None:
+    if registered is None:
         error = f"no handler for job kind {claimed.kind!r}"
     else:
         try:
-            async with asyncio.timeout(kind.timeout_seconds):
-                await kind.handler(ctx, claimed.payload)
+            async with asyncio.timeout(registered.kind.timeout_seconds):
+                await registered.handler(ctx, claimed.payload)
         except Exception as exc:  # a failing job must never take the worker down
             error = f"{type(exc).__name__}: {exc}"[:2000]
     outcome = await _finish(ctx, claimed, error)

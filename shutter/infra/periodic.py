@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 
 from shutter.infra.db import insert_ignoring_conflicts, utcnow
-from shutter.infra.jobs import Job, enqueue
+from shutter.infra.jobs import Job, JobKind, enqueue
 
 if TYPE_CHECKING:
     from shutter.infra.context import AppContext
@@ -40,7 +40,7 @@ def marker_id(kind: str) -> int:
 
 @dataclass(frozen=True)
 class Periodic:
-    kind: str
+    kind: JobKind
     interval_seconds: Callable[[Settings], float]
     payload: dict[str, Any]
 
@@ -49,13 +49,14 @@ _schedule: dict[str, Periodic] = {}
 
 
 def periodic(
-    kind: str, *, every: Callable[[Settings], float], payload: dict[str, Any] | None = None
+    kind: JobKind, *, every: Callable[[Settings], float], payload: dict[str, Any] | None = None
 ) -> None:
-    """Enqueue a job of `kind` every `every(settings)` seconds (its handler is a @job)."""
-    taken = {marker_id(other): other for other in _schedule if other != kind}
-    if marker_id(kind) in taken:
-        raise ValueError(f"periodic kinds {kind!r} and {taken[marker_id(kind)]!r} collide")
-    _schedule[kind] = Periodic(kind, every, payload or {})
+    """Enqueue a job of `kind` every `every(settings)` seconds (its handler: `handles`)."""
+    name = kind.name
+    taken = {marker_id(other): other for other in _schedule if other != name}
+    if marker_id(name) in taken:
+        raise ValueError(f"periodic kinds {name!r} and {taken[marker_id(name)]!r} collide")
+    _schedule[name] = Periodic(kind, every, payload or {})
 
 
 async def enqueue_due(ctx: AppContext, *, now: datetime | None = None) -> list[str]:
@@ -63,7 +64,7 @@ async def enqueue_due(ctx: AppContext, *, now: datetime | None = None) -> list[s
     now = now or utcnow()
     enqueued: list[str] = []
     for item in list(_schedule.values()):
-        marker = marker_id(item.kind)
+        marker = marker_id(item.kind.name)
         async with ctx.db.write() as session:
             # First sight of a kind: due at once, so a fresh install runs it on start.
             await insert_ignoring_conflicts(
@@ -72,7 +73,7 @@ async def enqueue_due(ctx: AppContext, *, now: datetime | None = None) -> list[s
                 [
                     {
                         "id": marker,
-                        "kind": item.kind,
+                        "kind": item.kind.name,
                         "payload": {},
                         "status": PERIODIC,
                         "attempts": 0,
@@ -89,5 +90,5 @@ async def enqueue_due(ctx: AppContext, *, now: datetime | None = None) -> list[s
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 enqueue(session, item.kind, dict(item.payload))
-                enqueued.append(item.kind)
+                enqueued.append(item.kind.name)
     return enqueued

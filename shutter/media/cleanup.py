@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts.models import Account
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
-from shutter.infra.jobs import enqueue, job
+from shutter.infra.jobs import JobKind, enqueue, handles
 from shutter.infra.periodic import periodic
 from shutter.media.models import Media
 
@@ -38,6 +38,11 @@ _PAGES_PER_RUN = 10
 # A shared (content-addressed) avatar written this recently may belong to an account
 # whose transaction has not committed yet; the sweep removes it later if it is unused.
 _AVATAR_SETTLE = timedelta(minutes=10)
+
+# Cleanup's own work: deleting files after the commit, and two periodic sweeps.
+DELETE_FILES = JobKind("media.delete_files", timeout_seconds=60)
+PURGE_UNATTACHED = JobKind("media.purge_unattached", timeout_seconds=50)
+SWEEP_ORPHANS = JobKind("media.sweep_orphans", timeout_seconds=50)
 
 
 def keys_of(media: Media) -> list[str]:
@@ -76,7 +81,7 @@ def schedule_file_deletion(
     if keys or avatars:
         enqueue(
             session,
-            "media.delete_files",
+            DELETE_FILES,
             {"keys": keys, "avatars": avatars, "account_id": account_id},
         )
 
@@ -105,7 +110,7 @@ async def _avatars_in_use(
     return {key for key in await session.scalars(query) if key}
 
 
-@job("media.delete_files", timeout_seconds=60)
+@handles(DELETE_FILES)
 async def delete_files(ctx: AppContext, payload: dict[str, Any]) -> None:
     keys: list[str] = list(payload.get("keys") or [])
     avatars: list[str] = list(payload.get("avatars") or [])
@@ -124,7 +129,7 @@ async def delete_files(ctx: AppContext, payload: dict[str, Any]) -> None:
             async with ctx.db.write() as session:
                 enqueue(
                     session,
-                    "media.delete_files",
+                    DELETE_FILES,
                     {"avatars": unsettled, "account_id": payload.get("account_id")},
                     delay=_AVATAR_SETTLE.total_seconds(),
                 )
@@ -164,12 +169,12 @@ async def purge_unattached(ctx: AppContext, *, now: datetime | None = None) -> t
     return purged, False
 
 
-@job("media.purge_unattached", timeout_seconds=50)
+@handles(PURGE_UNATTACHED)
 async def purge_unattached_job(ctx: AppContext, payload: dict[str, Any]) -> None:
     purged, finished = await purge_unattached(ctx)
     if not finished:
         async with ctx.db.write() as session:
-            enqueue(session, "media.purge_unattached", {})
+            enqueue(session, PURGE_UNATTACHED, {})
     log.info("media_purged", rows=purged, finished=finished)
 
 
@@ -218,15 +223,15 @@ async def sweep_orphans(
     return deleted, after
 
 
-@job("media.sweep_orphans", timeout_seconds=50)
+@handles(SWEEP_ORPHANS)
 async def sweep_orphans_job(ctx: AppContext, payload: dict[str, Any]) -> None:
     now = datetime.fromisoformat(payload["now"]) if payload.get("now") else utcnow()
     deleted, resume = await sweep_orphans(ctx, now=now, after=payload.get("after", ""))
     if resume is not None:
         async with ctx.db.write() as session:
-            enqueue(session, "media.sweep_orphans", {"after": resume, "now": now.isoformat()})
+            enqueue(session, SWEEP_ORPHANS, {"after": resume, "now": now.isoformat()})
     log.info("media_swept", deleted=len(deleted), resume_after=resume)
 
 
-periodic("media.purge_unattached", every=lambda settings: settings.media_purge_interval_seconds)
-periodic("media.sweep_orphans", every=lambda settings: settings.media_sweep_interval_seconds)
+periodic(PURGE_UNATTACHED, every=lambda settings: settings.media_purge_interval_seconds)
+periodic(SWEEP_ORPHANS, every=lambda settings: settings.media_sweep_interval_seconds)

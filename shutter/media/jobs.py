@@ -13,17 +13,13 @@ import anyio.to_thread
 import structlog
 
 from shutter.infra.context import AppContext
-from shutter.infra.jobs import job
-from shutter.media import pipeline, processing
+from shutter.infra.jobs import handles
+from shutter.media import pipeline, processing, service
+from shutter.media.codecs.sniff import MediaRejected
 from shutter.media.models import Media
 from shutter.media.service import READY, in_worker_thread
-from shutter.media.sniff import MediaRejected
 
 log = structlog.get_logger("shutter.media")
-
-# Above media_ffmpeg_timeout_seconds (default 300) for the transcode, plus probes and
-# the poster; a run cut short by this is retried like any failure.
-PROCESS_TIMEOUT_SECONDS = 900.0
 
 
 async def _fail(ctx: AppContext, media_id: int, reason: str) -> None:
@@ -32,7 +28,7 @@ async def _fail(ctx: AppContext, media_id: int, reason: str) -> None:
     log.info("media_failed", media_id=media_id, reason=reason)
 
 
-@job("media.process", timeout_seconds=PROCESS_TIMEOUT_SECONDS)
+@handles(service.PROCESS)
 async def process_media(ctx: AppContext, payload: dict[str, Any]) -> None:
     """Make the variants of an uploaded file; a bad file ends `failed` at once, any other
     error is retried and ends `failed` on the last attempt."""
@@ -71,7 +67,7 @@ async def process_media(ctx: AppContext, payload: dict[str, Any]) -> None:
         await processing.do_finish_processing(session, ctx=ctx, ticket=ticket, built=built)
 
 
-@job("media.thumbnail", timeout_seconds=60)
+@handles(service.THUMBNAIL)
 async def recrop_thumbnail(ctx: AppContext, payload: dict[str, Any]) -> None:
     """Re-crop the square thumbnail around the media's current focal point."""
     media_id = int(payload["media_id"])

@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from shutter.infra.settings import Settings
 from shutter.infra.storage import Storage, content_key
-from shutter.media import images, video
-from shutter.media.gif import parse_gif
-from shutter.media.sniff import MediaRejected, Sniffed, sniff
+from shutter.media.codecs import images, video
+from shutter.media.codecs.gif import parse_gif
+from shutter.media.codecs.sniff import MediaRejected, Sniffed, sniff
 
 PUBLIC_MEDIA_PREFIX = "v"
 PRIVATE_ORIGINALS_PREFIX = "originals"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.infra.context import AppContext
 from shutter.infra.db import on_commit
 from shutter.infra.jobs import enqueue
+from shutter.media import service
 from shutter.media.models import Media
 from shutter.media.pipeline import Built
 from shutter.media.service import FAILED, PROCESSING, READY, _apply, _delete_files
@@ -65,7 +66,7 @@ async def do_finish_processing(
         return
     _apply(media, built)
     if (media.focus_x, media.focus_y) != ticket.focus:
-        enqueue(session, "media.thumbnail", {"media_id": media.id})
+        enqueue(session, service.THUMBNAIL, {"media_id": media.id})
     await session.flush()
 
 

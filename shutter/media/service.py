@@ -23,12 +23,13 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import on_commit
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id, shard_of
-from shutter.infra.jobs import enqueue
+from shutter.infra.jobs import JobKind, enqueue
 from shutter.infra.settings import Settings
 from shutter.infra.storage import Storage, content_key
-from shutter.media import images, pipeline
+from shutter.media import pipeline
+from shutter.media.codecs import images
+from shutter.media.codecs.sniff import MediaRejected
 from shutter.media.models import Media
-from shutter.media.sniff import MediaRejected
 
 IMAGE_MIME_TYPES = (
     "image/jpeg",
@@ -46,6 +47,12 @@ PUBLIC_MEDIA_PREFIX = pipeline.PUBLIC_MEDIA_PREFIX
 AVATAR_PREFIX = "a"
 PRIVATE_ORIGINALS_PREFIX = pipeline.PRIVATE_ORIGINALS_PREFIX
 PROCESSING, READY, FAILED = "processing", "ready", "failed"
+
+# Processing an upload (handled in shutter/media/jobs.py). Above
+# media_ffmpeg_timeout_seconds (default 300) for the transcode, plus probes and the
+# poster; a run cut short by this is retried like any failure.
+PROCESS = JobKind("media.process", timeout_seconds=900)
+THUMBNAIL = JobKind("media.thumbnail", timeout_seconds=60)
 
 T = TypeVar("T")
 
@@ -213,7 +220,7 @@ async def do_upload(
             _apply(media, built)
         session.add(media)
         if media.status == PROCESSING:
-            enqueue(session, "media.process", {"media_id": media_id})
+            enqueue(session, PROCESS, {"media_id": media_id})
         await session.flush()
     except BaseException:
         await anyio.to_thread.run_sync(lambda: _delete_files(ctx.storage, written))
@@ -276,7 +283,7 @@ async def do_update_media(
         new_focus = parse_focus(focus)
         if new_focus != (media.focus_x, media.focus_y) and media.status == READY:
             # The square thumbnail is cropped around the focus: crop it again, off-request.
-            enqueue(session, "media.thumbnail", {"media_id": media.id})
+            enqueue(session, THUMBNAIL, {"media_id": media.id})
         media.focus_x, media.focus_y = new_focus
     await session.flush()
     return media

@@ -9,12 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
+from shutter.graph.events import FollowEnded, FollowRequestClosed, FollowRequested, FollowStarted
 from shutter.infra.context import AppContext
+from shutter.infra.domain import subscribe
 from shutter.infra.events import user_channel
-from shutter.infra.jobs import job
+from shutter.infra.jobs import handles
 from shutter.notifications import render, service
+from shutter.posts.events import Favourited, Mentioned, Unfavourited, Unmentioned
 
 
 def _action(payload: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +30,7 @@ def _action(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@job("notifications.create", timeout_seconds=30)
+@handles(service.CREATE)
 async def create(ctx: AppContext, payload: dict[str, Any]) -> None:
     async with ctx.db.write() as session:
         created = await service.do_create(session, **_action(payload))
@@ -46,7 +50,94 @@ async def create(ctx: AppContext, payload: dict[str, Any]) -> None:
             )
 
 
-@job("notifications.withdraw", timeout_seconds=30)
+@handles(service.WITHDRAW)
 async def withdraw(ctx: AppContext, payload: dict[str, Any]) -> None:
     async with ctx.db.write() as session:
         await service.do_withdraw(session, **_action(payload))
+
+
+# --- what the graph and posts publish (shutter/infra/domain.py) ------------------------
+
+
+@subscribe(FollowStarted)
+async def on_follow_started(session: AsyncSession, event: FollowStarted) -> None:
+    service.notify(
+        session, type=service.FOLLOW, account_id=event.target_id, from_account_id=event.follower_id
+    )
+
+
+@subscribe(FollowEnded)
+async def on_follow_ended(session: AsyncSession, event: FollowEnded) -> None:
+    # As on Mastodon, the notification goes with an unfollow (and a re-follow notifies);
+    # a block or a removed follower leaves it.
+    if event.by_follower:
+        service.withdraw(
+            session,
+            type=service.FOLLOW,
+            account_id=event.target_id,
+            from_account_id=event.follower_id,
+        )
+
+
+@subscribe(FollowRequested)
+async def on_follow_requested(session: AsyncSession, event: FollowRequested) -> None:
+    service.notify(
+        session,
+        type=service.FOLLOW_REQUEST,
+        account_id=event.target_id,
+        from_account_id=event.requester_id,
+    )
+
+
+@subscribe(FollowRequestClosed)
+async def on_follow_request_closed(session: AsyncSession, event: FollowRequestClosed) -> None:
+    service.withdraw(
+        session,
+        type=service.FOLLOW_REQUEST,
+        account_id=event.target_id,
+        from_account_id=event.requester_id,
+    )
+
+
+@subscribe(Mentioned)
+async def on_mentioned(session: AsyncSession, event: Mentioned) -> None:
+    service.notify(
+        session,
+        type=service.MENTION,
+        account_id=event.account_id,
+        from_account_id=event.author_id,
+        status_id=event.post_id,
+    )
+
+
+@subscribe(Unmentioned)
+async def on_unmentioned(session: AsyncSession, event: Unmentioned) -> None:
+    service.withdraw(
+        session,
+        type=service.MENTION,
+        account_id=event.account_id,
+        from_account_id=event.author_id,
+        status_id=event.post_id,
+    )
+
+
+@subscribe(Favourited)
+async def on_favourited(session: AsyncSession, event: Favourited) -> None:
+    service.notify(
+        session,
+        type=service.FAVOURITE,
+        account_id=event.author_id,
+        from_account_id=event.actor_id,
+        status_id=event.post_id,
+    )
+
+
+@subscribe(Unfavourited)
+async def on_unfavourited(session: AsyncSession, event: Unfavourited) -> None:
+    service.withdraw(
+        session,
+        type=service.FAVOURITE,
+        account_id=event.author_id,
+        from_account_id=event.actor_id,
+        status_id=event.post_id,
+    )

@@ -15,12 +15,13 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.graph import service as graph
 from shutter.infra.db import utcnow
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id, shard_of
-from shutter.infra.jobs import enqueue
+from shutter.infra.jobs import JobKind, enqueue
 from shutter.infra.pagination import PageParams, paginate
 from shutter.notifications.models import Marker, Notification
 
@@ -31,6 +32,10 @@ TYPES = (FAVOURITE, MENTION, FOLLOW, FOLLOW_REQUEST)
 GROUPABLE = (FAVOURITE, FOLLOW)
 # A group keeps collecting for this long after it started (Mastodon's MAXIMUM_GROUP_SPAN).
 GROUP_SPAN_HOURS = 12
+
+# The notifications' own work, after the commit of what caused them (shutter/notifications/jobs.py).
+CREATE = JobKind("notifications.create", timeout_seconds=30)
+WITHDRAW = JobKind("notifications.withdraw", timeout_seconds=30)
 
 
 def _payload(
@@ -57,7 +62,7 @@ def notify(
     """Tell `account_id` that `from_account_id` did `type` (after the caller's commit)."""
     if account_id == from_account_id:
         return  # never for your own actions
-    enqueue(session, "notifications.create", _payload(type, account_id, from_account_id, status_id))
+    enqueue(session, CREATE, _payload(type, account_id, from_account_id, status_id))
 
 
 def withdraw(
@@ -71,9 +76,7 @@ def withdraw(
     """Take back the notification `notify` made for the same action (undone like, …)."""
     if account_id == from_account_id:
         return
-    enqueue(
-        session, "notifications.withdraw", _payload(type, account_id, from_account_id, status_id)
-    )
+    enqueue(session, WITHDRAW, _payload(type, account_id, from_account_id, status_id))
 
 
 # --- creating and withdrawing (run by jobs) -------------------------------------------
@@ -212,7 +215,7 @@ def visible_query(*, account_id: int, filters: Filters | None = None) -> Select[
     query = select(Notification).where(Notification.account_id == account_id)
     # Blocks (either way) and mutes made after a notification hide it too; a mute made
     # with notifications=false keeps notifying.
-    hidden = graph.hidden_authors_query(
+    hidden = policies.hidden_authors_query(
         viewer_id=account_id, include_mutes=True, notification_mutes_only=True
     )
     query = query.where(Notification.from_account_id.not_in(hidden))

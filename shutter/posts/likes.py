@@ -12,14 +12,15 @@ from __future__ import annotations
 from sqlalchemy import Select, delete, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
-from shutter.graph import service as graph
 from shutter.graph.service import AccountPage
 from shutter.infra.db import conflict_aware_insert, utcnow
+from shutter.infra.domain import publish
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
-from shutter.notifications import service as notifications
+from shutter.posts.events import Favourited, Unfavourited
 from shutter.posts.models import Bookmark, Like
 from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import access_post, adjust_post_counts
@@ -82,12 +83,8 @@ async def do_favourite(
     item = await access_post(session, post_id, viewer=actor)
     if await _insert_pair(session, Like, account_id=actor.id, post_id=item.post.id):
         await adjust_post_counts(session, post=item.post, favourites=1)
-        notifications.notify(
-            session,
-            type=notifications.FAVOURITE,
-            account_id=item.author.id,
-            from_account_id=actor.id,
-            status_id=item.post.id,
+        await publish(
+            session, Favourited(post_id=item.post.id, author_id=item.author.id, actor_id=actor.id)
         )
     return item
 
@@ -99,12 +96,9 @@ async def do_unfavourite(
     item = await access_post(session, post_id, viewer=actor)
     if await _delete_pair(session, Like, account_id=actor.id, post_id=item.post.id):
         await adjust_post_counts(session, post=item.post, favourites=-1)
-        notifications.withdraw(
+        await publish(
             session,
-            type=notifications.FAVOURITE,
-            account_id=item.author.id,
-            from_account_id=actor.id,
-            status_id=item.post.id,
+            Unfavourited(post_id=item.post.id, author_id=item.author.id, actor_id=actor.id),
         )
     return item
 
@@ -131,7 +125,7 @@ async def favourited_by(
     item = await access_post(session, post_id, viewer=viewer)
     query = select(Like.id, Like.account_id).where(Like.post_id == item.post.id)
     if viewer is not None:  # likers blocked either way with the viewer are not listed
-        hidden = graph.blocked_either_way_query(viewer_id=viewer.id)
+        hidden = policies.blocked_either_way_query(viewer_id=viewer.id)
         query = query.where(Like.account_id.not_in(hidden))
     rows = sorted(
         (

@@ -20,7 +20,6 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from shutter import policies
 from shutter.accounts.models import Account
-from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
@@ -103,7 +102,7 @@ def _viewer_flags() -> tuple[Exists, Exists]:
 
 @cache
 def _not_hidden(hide_muted: bool) -> ColumnElement[bool]:
-    hidden = graph.hidden_authors_query(
+    hidden = policies.hidden_authors_query(
         viewer_id=bindparam("viewer"), include_mutes=hide_muted, now=bindparam("now")
     )
     return Post.account_id.not_in(hidden)

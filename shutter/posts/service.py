@@ -14,16 +14,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
-from shutter.feed import service as feed
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
+from shutter.infra.domain import publish
 from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.ids import parse_id as parse_raw_id
 from shutter.media import service as media
-from shutter.notifications import service as notifications
 from shutter.posts import threads
 from shutter.posts.entities import do_store_entities, mentioned_ids
+from shutter.posts.events import Mentioned, PostPublished, PostRemoved, Unmentioned
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
 from shutter.posts.schemas import HydratedPost
 
@@ -218,7 +218,7 @@ async def do_create_post(
         await media.do_attach(session, media=attachments, post_id=post.id)
         # The posts count is the grid's size: comments are not posts of their author.
         await accounts.adjust_counts(session, author.id, statuses=1, last_status_at=now)
-        await feed.do_distribute(session, store=ctx.feeds, post_id=post.id, author_id=author.id)
+        await publish(session, PostPublished(post_id=post.id, author_id=author.id))
         recipients = mentioned
     else:
         await adjust_post_counts(session, post=parent.post, replies=1)
@@ -228,12 +228,8 @@ async def do_create_post(
             mentioned=mentioned,
         )
     for recipient in recipients:
-        notifications.notify(
-            session,
-            type=notifications.MENTION,
-            account_id=recipient,
-            from_account_id=author.id,
-            status_id=post.id,
+        await publish(
+            session, Mentioned(post_id=post.id, author_id=author.id, account_id=recipient)
         )
     author = await accounts.access_account(session, author.id)  # with its new counts
     return HydratedPost(post, author, attachments)
@@ -258,20 +254,12 @@ async def _remention(
     else:
         kept = set()
     for recipient in [a for a in after if a not in before and a not in kept]:
-        notifications.notify(
-            session,
-            type=notifications.MENTION,
-            account_id=recipient,
-            from_account_id=post.account_id,
-            status_id=post.id,
+        await publish(
+            session, Mentioned(post_id=post.id, author_id=post.account_id, account_id=recipient)
         )
     for recipient in [a for a in before if a not in after and a not in kept]:
-        notifications.withdraw(
-            session,
-            type=notifications.MENTION,
-            account_id=recipient,
-            from_account_id=post.account_id,
-            status_id=post.id,
+        await publish(
+            session, Unmentioned(post_id=post.id, author_id=post.account_id, account_id=recipient)
         )
 
 
@@ -380,7 +368,7 @@ async def do_delete_post(
             raise forbidden()
         comments = await threads.thread_rows(session, root_id=post.id)
         await threads.do_delete_comments(session, rows=comments, root_owner_id=post.account_id)
-        await feed.do_remove_post(session, post_id=post.id, author_id=post.account_id)
+        await publish(session, PostRemoved(post_id=post.id, author_id=post.account_id))
         await media.do_delete_for_post(session, ctx=ctx, post_id=post.id)
         await accounts.adjust_counts(session, actor.id, statuses=-1)
     else:

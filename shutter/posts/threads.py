@@ -15,7 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
-from shutter.notifications import service as notifications
+from shutter.infra.domain import publish
+from shutter.posts.events import Unmentioned
 from shutter.posts.models import Post
 
 
@@ -78,7 +79,7 @@ def comment_recipients(
     return list(dict.fromkeys(recipients + mentioned))
 
 
-def withdraw_comment_notifications(
+async def _unmention_comments(
     session: AsyncSession, *, rows: list[ThreadRow], root_owner_id: int
 ) -> None:
     for row in rows:
@@ -87,12 +88,8 @@ def withdraw_comment_notifications(
             root_owner_id=root_owner_id,
             mentioned=[int(m["id"]) for m in (row.entities or {}).get("mentions", [])],
         ):
-            notifications.withdraw(
-                session,
-                type=notifications.MENTION,
-                account_id=recipient,
-                from_account_id=row.account_id,
-                status_id=row.id,
+            await publish(
+                session, Unmentioned(post_id=row.id, author_id=row.account_id, account_id=recipient)
             )
 
 
@@ -100,7 +97,7 @@ async def do_delete_comments(
     session: AsyncSession, *, rows: list[ThreadRow], root_owner_id: int
 ) -> None:
     """Delete comments (likes, saves, tags and mentions go with them by cascade)."""
-    withdraw_comment_notifications(session, rows=rows, root_owner_id=root_owner_id)
+    await _unmention_comments(session, rows=rows, root_owner_id=root_owner_id)
     ids = [row.id for row in rows]
     for start in range(0, len(ids), 500):
         await session.execute(delete(Post).where(Post.id.in_(ids[start : start + 500])))

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shutter.graph import service as graph
+from shutter import policies
 from shutter.infra.db import utcnow
 from shutter.infra.ids import lowest_id_at, timestamp_ms_of
 from shutter.posts.models import Post
@@ -48,7 +48,7 @@ async def trending_rows(
     lowest = bindparam("since", since, type_=BigInteger, literal_execute=True)
     query = select(Post.id).where((Post.id >= lowest) & Post.in_reply_to_id.is_(None))
     if viewer_id is not None:
-        hidden = graph.hidden_authors_query(viewer_id=viewer_id, include_mutes=True)
+        hidden = policies.hidden_authors_query(viewer_id=viewer_id, include_mutes=True)
         query = query.where(Post.account_id.not_in(hidden))
     engagement = Post.favourites_count + 2 * Post.replies_count
     rows = page_rows(

@@ -97,7 +97,7 @@ def _iso_bmff(data: bytes) -> Sniffed:
         if brands & _AVIF_BRANDS:
             return Sniffed("image", "heif", "AVIF", "avif")
         # HEIC is HEVC inside, which the libvips wheel cannot decode (patents):
-        # libheif from pillow-heif decodes it (media/heic.py), never libvips.
+        # libheif from pillow-heif decodes it (media/codecs/heic.py), never libvips.
         label = "HEIC" if brands & _HEIC_BRANDS else "HEIF"
         return Sniffed("image", "heic", label, label.lower())
     if major.startswith((b"3gp", b"3g2")):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shutter.media.sniff import MediaRejected
+from shutter.media.codecs.sniff import MediaRejected
 
 # Browsers play delays under 2/100 s as 10/100 s; the transcode follows the same rule.
 MIN_DELAY_CS = 2

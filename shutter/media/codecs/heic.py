@@ -16,7 +16,7 @@ from __future__ import annotations
 import pillow_heif
 import pyvips
 
-from shutter.media.sniff import MediaRejected
+from shutter.media.codecs.sniff import MediaRejected
 
 # pillow-heif modes we can hand over as 8-bit bands (HDR is converted to 8 bits on decode);
 # a lowercase "a" is premultiplied alpha.

@@ -20,7 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from shutter.media.sniff import MediaRejected
+from shutter.media.codecs.sniff import MediaRejected
 
 # The one demuxer each accepted container may be read with.
 DEMUXERS = {"mp4": "mov", "mov": "mov", "webm": "matroska", "gif": "gif"}

@@ -3,7 +3,7 @@
 Pure functions (no storage, no database, no event loop): the request calls
 `check_image` (header only), the processing job calls `process_image`. Every refusal is a
 `MediaRejected` whose message is fit to show the client. HEIC pixels come from libheif
-(media/heic.py), then take the same path as every other photo.
+(media/codecs/heic.py), then take the same path as every other photo.
 
 Variants (docs/decisions/0005-media-variants.md): `original` (≤ 1080 wide) and `small`
 (≤ 640 wide) in JPEG, which every client decodes (WebP when the image has transparency),
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import blurhash
 import pyvips
 
-from shutter.media import heic
-from shutter.media.gif import parse_gif
-from shutter.media.sniff import MediaRejected, Sniffed, sniff
+from shutter.media.codecs import heic
+from shutter.media.codecs.gif import parse_gif
+from shutter.media.codecs.sniff import MediaRejected, Sniffed, sniff
 
 # Only the decoders of the formats we accept may ever see user bytes: libvips picks a
 # loader by sniffing, and SVG, PDF, ImageMagick, TIFF, Matlab… loaders are attack surface
