@@ -6,7 +6,10 @@ Every photo goes through all variants: 1080 and 640 JPEG, 1080/640/320 WebP, a 1
 square thumbnail and a blurhash. Each case runs in its own subprocess with one thread
 (VIPS_CONCURRENCY=1), so the figure is photos per second per core, and peak memory is
 that process's maxrss (resource.getrusage), interpreter and libraries included.
-Inputs: a 12-megapixel JPEG and a 50-megapixel JPEG, made by upscaling a corpus photo.
+Inputs: a 12-megapixel JPEG and a 50-megapixel JPEG, made by upscaling a corpus photo
+(../shared/media-corpus); without ../shared, a generated one (tests/support/fixtures_media),
+whose gradient and noise decode differently from a real scene: figures are then not
+comparable with those made from the corpus.
 """
 
 from __future__ import annotations
@@ -24,22 +27,38 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "media-corpus"
-SOURCE = CORPUS / "good" / "jolla.jpg"
+REPO = Path(__file__).resolve().parents[1]
 SIZES = {"12 MP": (4000, 3000), "50 MP": (8160, 6120)}
+
+
+def source_photo() -> Path:
+    """The corpus' 8-megapixel phone photo, or the generated 12-megapixel one without it.
+
+    Imported here, not at the top: the measured child processes must not carry Pillow and
+    pytest in their peak memory."""
+    sys.path.insert(0, str(REPO))
+    from tests.support import shared
+    from tests.support.fixtures_media import made
+
+    found, missing = shared.find(shared.CORPUS / "good" / "jolla.jpg")
+    if found is None:
+        print(f"{missing}: measuring a generated photo instead", file=sys.stderr)
+        return made("large.jpg")
+    return found
 
 
 def make_inputs(folder: Path) -> dict[str, Path]:
     import pyvips
 
-    made = {}
+    source = source_photo()
+    inputs = {}
     for label, (width, height) in SIZES.items():
-        image = pyvips.Image.new_from_file(str(SOURCE))
+        image = pyvips.Image.new_from_file(str(source))
         image = image.resize(width / image.width, vscale=height / image.height)
         path = folder / f"{label.replace(' ', '')}.jpg"
         image.jpegsave(str(path), Q=90)
-        made[label] = path
-    return made
+        inputs[label] = path
+    return inputs
 
 
 def run_vips(data: bytes) -> None:

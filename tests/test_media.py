@@ -18,20 +18,18 @@ from shutter.posts.models import Post
 from tests.conftest import BASE_URL
 from tests.support.api import sign_up
 from tests.support.media import (
-    GOOD,
-    HOSTILE,
     IMMUTABLE,
     LANDSCAPE,
-    METADATA,
     METADATA_FIELDS,
     METADATA_MARKERS,
-    ORIENTATION,
     Jobs,
     account_id,
+    corpus,
     decode,
     fetch,
     mean_abs_diff,
     media_rows,
+    sample,
     upload,
     upload_ok,
 )
@@ -80,43 +78,70 @@ async def test_v1_upload_route_is_the_same(client: httpx.AsyncClient) -> None:
     assert body["meta"]["focus"] == {"x": 0.5, "y": -0.25}
 
 
-@pytest.mark.parametrize("number", range(9))
+# The same upright landscape stored under each EXIF orientation 0–8 (0 is invalid: none).
+ORIENTED = [(f"landscape_{n}.jpg", n) for n in range(9)]
+ORIENTED += [(f"corpus/orientation/Landscape_{n}.jpg", n) for n in range(9)]
+
+
+@pytest.mark.parametrize(("name", "number"), ORIENTED)
 async def test_exif_orientation_is_applied(
-    client: httpx.AsyncClient, number: int, run_jobs: Jobs
+    client: httpx.AsyncClient, name: str, number: int, run_jobs: Jobs
 ) -> None:
+    source = sample(name)
+    upright = sample(name.replace(f"_{number}.jpg", "_1.jpg"))
+    reference = pyvips.Image.new_from_file(str(upright))
+    if number >= 2:
+        # The stored pixels are not upright: a pipeline ignoring the tag fails below.
+        assert mean_abs_diff(pyvips.Image.new_from_file(str(source)), reference) > 8
     ana = await sign_up(client, "ana")
-    body = await upload_ok(client, run_jobs, ana, ORIENTATION / f"Landscape_{number}.jpg")
+    body = await upload_ok(client, run_jobs, ana, source)
     display = decode(await fetch(client, body["url"]))
     assert (display.width, display.height) == (1080, 720)
     assert "orientation" not in display.get_fields()
-    reference = pyvips.Image.new_from_file(str(LANDSCAPE))
     assert mean_abs_diff(display, reference) < 8
 
 
-async def test_orientation_of_small_jpeg_and_webp(
-    client: httpx.AsyncClient, run_jobs: Jobs
+@pytest.mark.parametrize("name", ["rotated.jpg", *corpus("orientation", "rotated.jpg")])
+async def test_orientation_of_a_small_jpeg(
+    client: httpx.AsyncClient, name: str, run_jobs: Jobs
 ) -> None:
+    source = sample(name)  # stored 300x200, EXIF orientation 6
     ana = await sign_up(client, "ana")
-    rotated = await upload_ok(client, run_jobs, ana, ORIENTATION / "rotated.jpg")
+    rotated = await upload_ok(client, run_jobs, ana, source)
     assert (rotated["meta"]["original"]["width"], rotated["meta"]["original"]["height"]) == (
         200,
         300,
     )
-    hopper = await upload_ok(client, run_jobs, ana, ORIENTATION / "hopper_orientation_6.webp")
-    display = decode(await fetch(client, hopper["url"]))
-    raw = pyvips.Image.new_from_file(str(ORIENTATION / "hopper_orientation_6.webp"))
+
+
+@pytest.mark.parametrize(
+    "name", ["orientation_6.webp", *corpus("orientation", "hopper_orientation_6.webp")]
+)
+async def test_orientation_of_a_webp(client: httpx.AsyncClient, name: str, run_jobs: Jobs) -> None:
+    source = sample(name)
+    ana = await sign_up(client, "ana")
+    body = await upload_ok(client, run_jobs, ana, source)
+    display = decode(await fetch(client, body["url"]))
+    raw = pyvips.Image.new_from_file(str(source))
     assert mean_abs_diff(display, raw.rot90()) < 8
     assert mean_abs_diff(display, raw) > 2 * mean_abs_diff(display, raw.rot90())
 
 
 GOOD_PHOTOS = [
-    ("jolla.jpg", 3264, 2448),
-    ("HMD_Nokia_8.3_5G.jpg", 4608, 1976),
-    ("gain-map.jpg", 3840, 2160),
-    ("flower.webp", 480, 360),
-    ("4.webp", 1024, 772),
-    ("tbgn2c16.png", 32, 32),
-    ("alpha-premultiply-2048x1536-paper.png", 2048, 1536),
+    ("large.jpg", 4000, 3000),
+    ("wide.webp", 2400, 1000),
+    ("camera.webp", 480, 360),
+    ("photo.avif", 1280, 536),
+    ("alpha16.png", 32, 32),
+    ("alpha.png", 1600, 1200),
+    ("corpus/good/jolla.jpg", 3264, 2448),
+    ("corpus/good/HMD_Nokia_8.3_5G.jpg", 4608, 1976),
+    ("corpus/good/gain-map.jpg", 3840, 2160),
+    ("corpus/good/flower.webp", 480, 360),
+    ("corpus/good/4.webp", 1024, 772),
+    ("corpus/good/fixture-yuv420-8bit.avif", 2048, 858),
+    ("corpus/good/tbgn2c16.png", 32, 32),
+    ("corpus/good/alpha-premultiply-2048x1536-paper.png", 2048, 1536),
 ]
 
 
@@ -124,8 +149,9 @@ GOOD_PHOTOS = [
 async def test_good_photos_are_resized_keeping_aspect(
     client: httpx.AsyncClient, name: str, width: int, height: int, run_jobs: Jobs
 ) -> None:
+    source = sample(name)
     ana = await sign_up(client, "ana")
-    body = await upload_ok(client, run_jobs, ana, GOOD / name)
+    body = await upload_ok(client, run_jobs, ana, source)
     display = decode(await fetch(client, body["url"]))
     preview = decode(await fetch(client, body["preview_url"]))
     expected_width = min(1080, width)
@@ -138,9 +164,13 @@ async def test_good_photos_are_resized_keeping_aspect(
     assert body["meta"]["original"]["width"] == display.width
 
 
-async def test_transparent_png_keeps_its_alpha(client: httpx.AsyncClient, run_jobs: Jobs) -> None:
+@pytest.mark.parametrize("name", ["alpha16.png", *corpus("good", "tbgn2c16.png")])
+async def test_transparent_png_keeps_its_alpha(
+    client: httpx.AsyncClient, name: str, run_jobs: Jobs
+) -> None:
+    source = sample(name)  # 16-bit RGBA, partly transparent
     ana = await sign_up(client, "ana")
-    body = await upload_ok(client, run_jobs, ana, GOOD / "tbgn2c16.png")
+    body = await upload_ok(client, run_jobs, ana, source)
     response = await client.get(body["url"].removeprefix(BASE_URL))
     assert response.headers["content-type"] == "image/webp"
     display = decode(response.content)
@@ -148,9 +178,14 @@ async def test_transparent_png_keeps_its_alpha(client: httpx.AsyncClient, run_jo
     assert display.extract_band(3).min() < 255
 
 
-async def test_cmyk_jpeg_is_converted_to_srgb(client: httpx.AsyncClient, run_jobs: Jobs) -> None:
+@pytest.mark.parametrize(
+    "name", ["cmyk.jpg", *corpus("good", "Channel_digital_image_CMYK_color.jpg")]
+)
+async def test_cmyk_jpeg_is_converted_to_srgb(
+    client: httpx.AsyncClient, name: str, run_jobs: Jobs
+) -> None:
+    source = sample(name)
     ana = await sign_up(client, "ana")
-    source = GOOD / "Channel_digital_image_CMYK_color.jpg"
     body = await upload_ok(client, run_jobs, ana, source)
     display = decode(await fetch(client, body["url"]))
     assert display.bands == 3
@@ -162,22 +197,30 @@ async def test_cmyk_jpeg_is_converted_to_srgb(client: httpx.AsyncClient, run_job
 
 
 METADATA_PHOTOS = [
-    "exif_gps.jpg",
-    "DSCN0010.jpg",
-    "DSCN0012.jpg",
-    "DSCN0021.jpg",
-    "iphone_hdr_NO.jpg",
-    "exif.png",
-    "Landscape_9.jpg",
-    "Canon_40D.jpg",
+    "metadata.jpg",
+    "metadata.png",
+    "metadata.webp",
+    "metadata.avif",
+    *corpus(
+        "metadata",
+        "exif_gps.jpg",
+        "DSCN0010.jpg",
+        "DSCN0012.jpg",
+        "DSCN0021.jpg",
+        "iphone_hdr_NO.jpg",
+        "exif.png",
+        "Landscape_9.jpg",
+        "Canon_40D.jpg",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name", METADATA_PHOTOS)
 async def test_metadata_is_stripped(client: httpx.AsyncClient, name: str, run_jobs: Jobs) -> None:
+    source = sample(name)
+    assert any(marker in source.read_bytes() for marker in METADATA_MARKERS)
     ana = await sign_up(client, "ana")
-    assert any(marker in (METADATA / name).read_bytes() for marker in METADATA_MARKERS)
-    body = await upload_ok(client, run_jobs, ana, METADATA / name)
+    body = await upload_ok(client, run_jobs, ana, source)
     for url in (body["url"], body["preview_url"]):
         data = await fetch(client, url)
         for marker in METADATA_MARKERS:
@@ -190,18 +233,25 @@ async def test_metadata_is_stripped(client: httpx.AsyncClient, name: str, run_jo
 @pytest.mark.parametrize(
     ("name", "forbidden"),
     [
-        ("PHP_exif_system.jpg", b"<?php"),
-        ("payload_in_all_known_metadata.jpg", b"<script"),
-        ("imagemagick_CVE-2022-44268_convert_etc_passwd.png", b"/etc/passwd"),
-        ("png_decompression_dos.png", b"zTXt"),
+        ("php-comment.jpg", b"<?php"),
+        ("script-metadata.jpg", b"<script"),
+        ("profile-passwd.png", b"/etc/passwd"),
+        ("text-bomb.png", b"zTXt"),
+        ("polyglot.jpg", b"PK\x03\x04"),
+        ("polyglot.jpg", b"<html>"),
+        ("corpus/hostile/PHP_exif_system.jpg", b"<?php"),
+        ("corpus/hostile/payload_in_all_known_metadata.jpg", b"<script"),
+        ("corpus/hostile/imagemagick_CVE-2022-44268_convert_etc_passwd.png", b"/etc/passwd"),
+        ("corpus/hostile/png_decompression_dos.png", b"zTXt"),
     ],
 )
 async def test_hostile_but_valid_images_are_reencoded_clean(
     client: httpx.AsyncClient, name: str, forbidden: bytes, run_jobs: Jobs
 ) -> None:
+    source = sample(name)
+    assert forbidden in source.read_bytes()
     ana = await sign_up(client, "ana")
-    assert forbidden in (HOSTILE / name).read_bytes()
-    body = await upload_ok(client, run_jobs, ana, HOSTILE / name)
+    body = await upload_ok(client, run_jobs, ana, source)
     for url in (body["url"], body["preview_url"]):
         data = await fetch(client, url)
         assert forbidden not in data
@@ -352,7 +402,7 @@ async def test_attach_list_describe_and_delete(
     ana = await sign_up(client, "ana")
     ana_id = await account_id(ctx, ana)
     uploaded = [
-        await upload_ok(client, run_jobs, ana, path) for path in (LANDSCAPE, GOOD / "flower.webp")
+        await upload_ok(client, run_jobs, ana, path) for path in (LANDSCAPE, sample("camera.webp"))
     ]
     order = [uploaded[1]["id"], uploaded[0]["id"]]
     post_id = await make_post(ctx, ana_id)
@@ -406,7 +456,7 @@ async def test_attachable_media_rules(
     bob = await sign_up(client, "bob")
     ana_id = await account_id(ctx, ana)
     mine = (await upload_ok(client, run_jobs, ana, LANDSCAPE))["id"]
-    other = await upload_ok(client, run_jobs, ana, GOOD / "flower.webp")
+    other = await upload_ok(client, run_jobs, ana, sample("camera.webp"))
     theirs = (await upload_ok(client, run_jobs, bob, LANDSCAPE))["id"]
     post_id = await make_post(ctx, ana_id)
     async with ctx.db.write() as session:
@@ -442,7 +492,7 @@ async def test_avatar_is_a_square_served_variant(client: httpx.AsyncClient) -> N
     response = await client.patch(
         "/api/v1/accounts/update_credentials",
         headers=ana.headers,
-        files={"avatar": ("me.jpg", (ORIENTATION / "Landscape_6.jpg").read_bytes(), "image/jpeg")},
+        files={"avatar": ("me.jpg", sample("landscape_6.jpg").read_bytes(), "image/jpeg")},
     )
     assert response.status_code == 200, response.text
     avatar = decode(await fetch(client, response.json()["avatar"]))
@@ -456,7 +506,7 @@ async def test_hostile_avatar_is_refused(client: httpx.AsyncClient, ctx: AppCont
     response = await client.patch(
         "/api/v1/accounts/update_credentials",
         headers=ana.headers,
-        files={"avatar": ("me.jpg", (HOSTILE / "lottapixel.jpg").read_bytes(), "image/jpeg")},
+        files={"avatar": ("me.jpg", sample("bomb.jpg").read_bytes(), "image/jpeg")},
     )
     assert response.status_code == 422
     assert "too large" in response.json()["error"]

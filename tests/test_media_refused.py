@@ -3,23 +3,12 @@ nothing behind (no row, no stored file)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
 from shutter.infra.context import AppContext
 from tests.support.api import sign_up
-from tests.support.media import (
-    GOOD,
-    HOSTILE,
-    LANDSCAPE,
-    METADATA,
-    VIDEO,
-    Jobs,
-    stored_state,
-    upload,
-)
+from tests.support.media import LANDSCAPE, Jobs, corpus, sample, stored_state, upload
 
 NOT_MEDIA = "not a supported image or video"
 
@@ -27,19 +16,33 @@ NOT_MEDIA = "not a supported image or video"
 REFUSED = [
     ("empty.jpg", "empty"),
     ("broken.png", "corrupt"),
-    ("corrupt-header.jpg", "corrupt"),
-    ("lottapixel.jpg", "too large"),
-    ("65536-uint32-limit.png", "too large"),
-    ("giant-image.jpg", "too large"),
-    ("decompression_bomb.gif", "65535x1321 pixels"),
-    ("uber.gif", "too long"),
-    ("SVG_XSS_green_triangle.svg", NOT_MEDIA),
-    ("imagetragik1_payload_url_touch.jpg", NOT_MEDIA),
-    ("CVE-2021-22204_exiftool_echo.jpg", "Unsupported type: DjVu"),
-    ("xss_html_as_jpg.jpg", NOT_MEDIA),
-    ("read_passwd_bypass.mp4", "Unsupported type: AVI"),
-    ("ssrf_ffmpeg.avi", NOT_MEDIA),
-    ("fixture-corrupt.mkv", "Unsupported type: Matroska"),
+    ("no-frame.jpg", "corrupt"),
+    ("bomb.jpg", "too large: 64250x64250"),
+    ("bomb.png", "too large: 65536x65536"),
+    ("frame-bomb.gif", "65535x1321 pixels"),
+    ("many-frames.gif", "too long"),
+    ("script.svg", NOT_MEDIA),
+    ("imagetragick.jpg", NOT_MEDIA),
+    ("djvu.jpg", "Unsupported type: DjVu"),
+    ("html.jpg", NOT_MEDIA),
+    ("avi.mp4", "Unsupported type: AVI"),
+    ("playlist.avi", NOT_MEDIA),
+    ("corrupt-header.mkv", "Unsupported type: Matroska"),
+    ("corpus/hostile/empty.jpg", "empty"),
+    ("corpus/hostile/broken.png", "corrupt"),
+    ("corpus/hostile/corrupt-header.jpg", "corrupt"),
+    ("corpus/hostile/lottapixel.jpg", "too large"),
+    ("corpus/hostile/65536-uint32-limit.png", "too large"),
+    ("corpus/hostile/giant-image.jpg", "too large"),
+    ("corpus/hostile/decompression_bomb.gif", "65535x1321 pixels"),
+    ("corpus/hostile/uber.gif", "too long"),
+    ("corpus/hostile/SVG_XSS_green_triangle.svg", NOT_MEDIA),
+    ("corpus/hostile/imagetragik1_payload_url_touch.jpg", NOT_MEDIA),
+    ("corpus/hostile/CVE-2021-22204_exiftool_echo.jpg", "Unsupported type: DjVu"),
+    ("corpus/hostile/xss_html_as_jpg.jpg", NOT_MEDIA),
+    ("corpus/hostile/read_passwd_bypass.mp4", "Unsupported type: AVI"),
+    ("corpus/hostile/ssrf_ffmpeg.avi", NOT_MEDIA),
+    ("corpus/hostile/fixture-corrupt.mkv", "Unsupported type: Matroska"),
 ]
 
 
@@ -47,9 +50,10 @@ REFUSED = [
 async def test_hostile_files_are_refused_and_nothing_is_stored(
     client: httpx.AsyncClient, ctx: AppContext, name: str, reason: str
 ) -> None:
+    source = sample(name)
     ana = await sign_up(client, "ana")
     before = await stored_state(ctx)
-    response = await upload(client, ana, HOSTILE / name)
+    response = await upload(client, ana, source)
     assert response.status_code == 422, response.text
     assert reason in response.json()["error"]
     assert await stored_state(ctx) == before
@@ -58,21 +62,23 @@ async def test_hostile_files_are_refused_and_nothing_is_stored(
 # Headers that read fine but pixel data that does not: the job finds out, the media ends
 # `failed` with the reason, GET answers 422 (Mastodon's answer), and no file is left.
 FAIL_IN_PROCESSING = [
-    HOSTILE / "truncated_jpeg.jpg",
-    HOSTILE / "truncated.jpg",
-    HOSTILE / "truncated_image.png",
+    "truncated-progressive.jpg",
+    "truncated.jpg",
+    "truncated.png",
+    *corpus("hostile", "truncated_jpeg.jpg", "truncated.jpg", "truncated_image.png"),
     # The corpus' Pixel sample keeps its metadata but its main image stops before EOI;
     # decoding it anyway would publish a grey rectangle.
-    METADATA / "ultrahdr.jpg",
+    *corpus("metadata", "ultrahdr.jpg"),
 ]
 
 
-@pytest.mark.parametrize("path", FAIL_IN_PROCESSING, ids=lambda p: p.name)
+@pytest.mark.parametrize("name", FAIL_IN_PROCESSING)
 async def test_truncated_images_fail_in_processing_and_leave_nothing(
-    client: httpx.AsyncClient, ctx: AppContext, run_jobs: Jobs, path: Path
+    client: httpx.AsyncClient, ctx: AppContext, run_jobs: Jobs, name: str
 ) -> None:
+    source = sample(name)
     ana = await sign_up(client, "ana")
-    response = await upload(client, ana, path)
+    response = await upload(client, ana, source)
     assert response.status_code == 202, response.text
     media_id = response.json()["id"]
     stored = ctx.storage.keys()
@@ -92,19 +98,23 @@ async def test_truncated_images_fail_in_processing_and_leave_nothing(
 
 
 @pytest.mark.parametrize(
-    ("path", "kind"),
+    ("name", "kind"),
     [
-        (GOOD / "BSG1.tiff", "TIFF"),
-        (VIDEO / "fixture.3gp", "3GP"),
-        (VIDEO / "fixture.mkv", "Matroska"),
+        ("photo.tiff", "TIFF"),
+        ("clip.3gp", "3GP"),
+        ("clip.mkv", "Matroska"),
+        ("corpus/good/BSG1.tiff", "TIFF"),
+        ("corpus/video/fixture.3gp", "3GP"),
+        ("corpus/video/fixture.mkv", "Matroska"),
     ],
 )
 async def test_other_formats_are_unsupported(
-    client: httpx.AsyncClient, ctx: AppContext, path: Path, kind: str
+    client: httpx.AsyncClient, ctx: AppContext, name: str, kind: str
 ) -> None:
+    source = sample(name)
     ana = await sign_up(client, "ana")
     before = await stored_state(ctx)
-    response = await upload(client, ana, path, filename="photo.jpg", content_type="image/jpeg")
+    response = await upload(client, ana, source, filename="photo.jpg", content_type="image/jpeg")
     assert response.status_code == 422
     error = response.json()["error"]
     assert "Unsupported type" in error

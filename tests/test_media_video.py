@@ -21,31 +21,16 @@ from shutter.infra.jobs import Job, claim, drain
 from shutter.media.models import Media
 from tests.conftest import BASE_URL
 from tests.support.api import User, sign_up
+from tests.support.media import LANDSCAPE, sample
 from tests.support.schema import assert_entity
 
 Jobs = Callable[[], Awaitable[int]]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "media-corpus"
-GOOD, VIDEO = CORPUS / "good", CORPUS / "video"
-LANDSCAPE = CORPUS / "orientation" / "Landscape_1.jpg"
 ALLOWED_FORMAT_TAGS = {"major_brand", "minor_version", "compatible_brands"}
 ALLOWED_STREAM_TAGS = {"language", "handler_name", "vendor_id"}
 
 
 def _read(path: Path) -> bytes:
     return path.read_bytes()
-
-
-def _make_located_video(target: Path) -> None:
-    subprocess.run(
-        [
-            "ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi",
-            "-i", "testsrc=duration=1:size=320x240:rate=25",
-            "-metadata", "location=+48.8584+002.2945/", "-metadata", "title=secret place",
-            "-metadata", "comment=serial 1234", "-c:v", "libx264", str(target),
-        ],
-        check=True,
-        timeout=60,
-    )  # fmt: skip
 
 
 async def upload(client: httpx.AsyncClient, user: User, path: Path) -> httpx.Response:
@@ -106,11 +91,14 @@ def assert_clean_h264(path: Path, *, audio: bool) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("name", "audio", "size"),
+    ("name", "size", "duration"),
     [
-        ("flower.mp4", True, (960, 540)),
-        ("flower.webm", True, (960, 540)),
-        ("fixture-mjpeg.mov", True, (640, 480)),
+        ("clip.mp4", (320, 240), 4.0),  # H.264 + AAC
+        ("clip.webm", (320, 240), 2.0),  # VP8 + Vorbis
+        ("mjpeg.mov", (320, 240), 1.5),  # Motion-JPEG + PCM, no ftyp box
+        ("corpus/video/flower.mp4", (960, 540), 5.05),
+        ("corpus/video/flower.webm", (960, 540), 5.06),
+        ("corpus/video/fixture-mjpeg.mov", (640, 480), 1.5),
     ],
 )
 async def test_videos_become_h264_mp4_with_poster(
@@ -118,11 +106,12 @@ async def test_videos_become_h264_mp4_with_poster(
     run_jobs: Jobs,
     tmp_path: Path,
     name: str,
-    audio: bool,
     size: tuple[int, int],
+    duration: float,
 ) -> None:
+    source = sample(name)  # every one has a sound track
     ana = await sign_up(client, "ana")
-    response = await upload(client, ana, VIDEO / name)
+    response = await upload(client, ana, source)
     assert response.status_code == 202, response.text
     pending = response.json()
     assert (pending["type"], pending["url"]) == ("video", None)
@@ -132,18 +121,16 @@ async def test_videos_become_h264_mp4_with_poster(
     assert body["url"].endswith(".mp4") and body["preview_url"].endswith(".jpg")
     meta = body["meta"]
     assert (meta["original"]["width"], meta["original"]["height"]) == size
-    assert meta["original"]["duration"] == pytest.approx(
-        {"flower.mp4": 5.05, "flower.webm": 5.06, "fixture-mjpeg.mov": 1.5}[name], abs=0.1
-    )
+    assert meta["original"]["duration"] == pytest.approx(duration, abs=0.1)
     assert "/" in meta["original"]["frame_rate"] and meta["original"]["bitrate"] > 0
     assert meta["fps"] > 0 and meta["length"].startswith("0:00:0")
 
     main = await fetch(client, body["url"], tmp_path, "main.mp4")
-    stream = assert_clean_h264(main, audio=audio)
+    stream = assert_clean_h264(main, audio=True)
     assert (stream["width"], stream["height"]) == size
     small = next(v for v in meta["variants"] if v["name"] == "video_small")
     small_path = await fetch(client, small["url"], tmp_path, "small.mp4")
-    assert assert_clean_h264(small_path, audio=audio)["height"] <= 480
+    assert assert_clean_h264(small_path, audio=True)["height"] <= 480
     poster = pyvips.Image.new_from_buffer(
         (await client.get(body["preview_url"].removeprefix(BASE_URL))).content, ""
     )
@@ -154,8 +141,7 @@ async def test_videos_become_h264_mp4_with_poster(
 async def test_location_atoms_are_removed(
     client: httpx.AsyncClient, run_jobs: Jobs, tmp_path: Path
 ) -> None:
-    source = tmp_path / "located.mov"
-    _make_located_video(source)
+    source = sample("located.mov")
     assert b"\xa9xyz" in source.read_bytes()
     ana = await sign_up(client, "ana")
     response = await upload(client, ana, source)
@@ -168,11 +154,24 @@ async def test_location_atoms_are_removed(
     assert b"secret place" not in data and b"serial 1234" not in data and b"+48.8584" not in data
 
 
+@pytest.mark.parametrize(
+    ("name", "size", "duration"),
+    [
+        ("animated.gif", (120, 90), 1.0),  # 121x91, 5 frames of 0.2 s
+        ("corpus/good/iss634.gif", (244, 244), 2.87),  # 245x245, 42 frames
+    ],
+)
 async def test_animated_gif_becomes_a_silent_gifv(
-    client: httpx.AsyncClient, run_jobs: Jobs, tmp_path: Path
+    client: httpx.AsyncClient,
+    run_jobs: Jobs,
+    tmp_path: Path,
+    name: str,
+    size: tuple[int, int],
+    duration: float,
 ) -> None:
+    source = sample(name)
     ana = await sign_up(client, "ana")
-    response = await upload(client, ana, GOOD / "iss634.gif")
+    response = await upload(client, ana, source)
     assert response.status_code == 202
     assert response.json()["type"] == "gifv"
     await run_jobs()
@@ -180,17 +179,13 @@ async def test_animated_gif_becomes_a_silent_gifv(
     assert body["type"] == "gifv"
     main = await fetch(client, body["url"], tmp_path, "gifv.mp4")
     stream = assert_clean_h264(main, audio=False)
-    assert (stream["width"], stream["height"]) == (244, 244)  # even sizes for yuv420p
-    assert body["meta"]["original"]["duration"] == pytest.approx(2.87, abs=0.1)
+    assert (stream["width"], stream["height"]) == size  # even sizes for yuv420p
+    assert body["meta"]["original"]["duration"] == pytest.approx(duration, abs=0.1)
 
 
-async def test_single_frame_gif_is_an_image(
-    client: httpx.AsyncClient, run_jobs: Jobs, tmp_path: Path
-) -> None:
-    still = tmp_path / "still.gif"
-    still.write_bytes(pyvips.Image.black(40, 30).gifsave_buffer())
+async def test_single_frame_gif_is_an_image(client: httpx.AsyncClient, run_jobs: Jobs) -> None:
     ana = await sign_up(client, "ana")
-    response = await upload(client, ana, still)
+    response = await upload(client, ana, sample("still.gif"))
     assert response.status_code == 202
     await run_jobs()
     body = await ready(client, ana, response.json()["id"])
@@ -210,13 +205,15 @@ async def test_limits_are_published_and_applied(
     ana = await sign_up(client, "ana")
     before = ctx.storage.keys()
     monkeypatch.setattr(ctx.settings, "max_video_seconds", 3)
-    too_long = await upload(client, ana, VIDEO / "flower.mp4")
+    too_long = await upload(client, ana, sample("clip.mp4"))  # 4 s
     assert too_long.status_code == 422
     assert "too long" in too_long.json()["error"]
-    monkeypatch.setattr(ctx.settings, "max_video_bytes", 100 * 1024)
-    too_big = await upload(client, ana, VIDEO / "flower.webm")
+    webm = sample("clip.webm")
+    assert webm.stat().st_size > 20 * 1024
+    monkeypatch.setattr(ctx.settings, "max_video_bytes", 20 * 1024)
+    too_big = await upload(client, ana, webm)
     assert too_big.status_code == 422
-    assert "larger than 100 KB" in too_big.json()["error"]
+    assert "larger than 20 KB" in too_big.json()["error"]
     assert ctx.storage.keys() == before
 
 

@@ -75,8 +75,18 @@ async def sign_up(
     return User(id=me.json()["id"], username=username, token=user_token)
 
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "media-corpus"
-DEFAULT_PHOTO = CORPUS / "orientation" / "Landscape_1.jpg"
+def default_photo() -> Path:
+    """The photo of tests that just need one: a generated 1800x1200 camera JPEG."""
+    from tests.support.fixtures_media import made  # libvips and Pillow, only when needed
+
+    return made("landscape.jpg")
+
+
+def __getattr__(name: str) -> Path:
+    """`DEFAULT_PHOTO`: `default_photo()`, made on first use rather than on import."""
+    if name == "DEFAULT_PHOTO":
+        return default_photo()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def upload_photo(
@@ -87,7 +97,7 @@ async def upload_photo(
     Through Mastodon's synchronous v1 route, which processes a photo before it answers:
     v2 answers 202 and leaves the work to a job, which tests run only on request.
     """
-    source = path or DEFAULT_PHOTO
+    source = path or default_photo()
     data = {"description": description} if description else {}
     response = await client.post(
         "/api/v1/media",

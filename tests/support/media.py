@@ -1,4 +1,4 @@
-"""What the media tests share: the corpus, an upload through the API, stored state."""
+"""What the media tests share: their sample files, an upload through the API, stored state."""
 
 from __future__ import annotations
 
@@ -15,18 +15,13 @@ from shutter.infra.context import AppContext
 from shutter.media.models import Media
 from tests.conftest import BASE_URL
 from tests.support.api import User
+from tests.support.fixtures_media import made
 from tests.support.schema import assert_entity
+from tests.support.shared import corpus_file
 
 Jobs = Callable[[], Awaitable[int]]
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "media-corpus"
-GOOD = CORPUS / "good"
-ORIENTATION = CORPUS / "orientation"
-METADATA = CORPUS / "metadata"
-HOSTILE = CORPUS / "hostile"
-VIDEO = CORPUS / "video"
-LANDSCAPE = ORIENTATION / "Landscape_1.jpg"
-
+CORPUS_PREFIX = "corpus/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 # Markers of metadata that must never reach a public file.
@@ -45,6 +40,30 @@ METADATA_MARKERS = (
     b"<?php",
 )
 METADATA_FIELDS = ("exif-data", "xmp-data", "iptc-data", "icc-profile-data")
+
+
+# --- sample files -------------------------------------------------------------------------
+
+
+def sample(name: str) -> Path:
+    """A test file by name: one the tests make (tests/support/fixtures_media), or, named
+    `corpus/<folder>/<file>`, a real-world file of ../shared/media-corpus, whose absence
+    skips the test (fails it in CI). Parametrize with names: the ids say which is which."""
+    if name.startswith(CORPUS_PREFIX):
+        return corpus_file(name.removeprefix(CORPUS_PREFIX))
+    return made(name)
+
+
+def corpus(folder: str, *names: str) -> list[str]:
+    """`sample` names of real-world corpus files, to add to a parametrization."""
+    return [f"{CORPUS_PREFIX}{folder}/{name}" for name in names]
+
+
+def __getattr__(name: str) -> Path:
+    """`LANDSCAPE`, the generated 1800x1200 camera JPEG, made on first use (not on import)."""
+    if name == "LANDSCAPE":
+        return made("landscape.jpg")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- helpers ------------------------------------------------------------------------------
