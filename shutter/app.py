@@ -15,9 +15,12 @@ from starlette.staticfiles import StaticFiles
 from shutter import __version__
 from shutter.accounts.api import oauth_router as userinfo_router
 from shutter.accounts.api import router as accounts_router
+from shutter.accounts.credentials_api import router as credentials_router
+from shutter.accounts.invites_api import router as invites_router
 from shutter.assembly import create_context
 from shutter.auth.api import router as auth_router
 from shutter.auth.gate import GateMiddleware
+from shutter.auth.sessions_api import router as sessions_router
 from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
 from shutter.infra.bodies import BodyLimitMiddleware
@@ -30,6 +33,7 @@ from shutter.infra.jobs import run_worker
 from shutter.infra.logging import configure_logging
 from shutter.infra.settings import Settings, load_settings
 from shutter.instance.api import router as instance_router
+from shutter.instance.rules_api import router as rules_router
 from shutter.media.api import router as media_router
 from shutter.notifications.api import router as notifications_router
 from shutter.notifications.streaming import router as streaming_router
@@ -97,9 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_router,
         graph_router,
         auth_router,
+        credentials_router,
+        sessions_router,
         userinfo_router,
         streaming_router,
         instance_router,
+        rules_router,
+        invites_router,
         search_router,
     ):
         app.include_router(router)

@@ -7,13 +7,15 @@ handle the same jobs and react to the same domain events (shutter/infra/domain.p
 
 from __future__ import annotations
 
+from shutter.accounts import jobs as _account_jobs  # noqa: F401  (job handlers)
 from shutter.auth.callers import CALLERS, CallerCache
 from shutter.feed import jobs as _feed_jobs  # noqa: F401  (job handlers, event subscribers)
 from shutter.feed.store import FEED_STORE, create_feed_store
 from shutter.graph import jobs as _graph_jobs  # noqa: F401
+from shutter.infra import mail as _mail  # noqa: F401  (the mail.send job)
 from shutter.infra.context import AppContext
 from shutter.infra.settings import Settings
-from shutter.media import cleanup as _media_cleanup  # noqa: F401
+from shutter.instance.rules import RULES, RuleBook
 from shutter.media import jobs as _media_jobs  # noqa: F401
 from shutter.notifications import jobs as _notification_jobs  # noqa: F401
 
@@ -25,4 +27,5 @@ def create_context(settings: Settings) -> AppContext:
     ctx.db.on_callers_changed = callers.callers_changed
     ctx.provide(CALLERS, callers)
     ctx.provide(FEED_STORE, create_feed_store(settings))
+    ctx.provide(RULES, RuleBook())
     return ctx

@@ -1,4 +1,5 @@
-"""The `shutter` command: serve the API, run workers, migrate, create an admin.
+"""The `shutter` command: serve the API, run workers, migrate, create an admin, approve
+accounts and edit the instance's rules.
 
 Every command reads the same `SHUTTER_*` settings and refuses to start, with exit code 2
 and a message naming the bad setting, when they cannot run a service.
@@ -9,13 +10,19 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Annotated, NoReturn
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from shutter.infra.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Shutter: photo sharing with a Mastodon-compatible API.",
@@ -257,3 +264,110 @@ def createadmin(
     except ApiError as exc:
         _fail(f"Cannot create {username}: {exc.message}", 1)
     out.print(f"Created admin @{username} (id {account_id}).", highlight=False)
+
+
+# --- accounts and rules: operators' shortcuts to what admins do through the API -----------
+
+accounts_cli = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+rules_cli = typer.Typer(
+    help="The instance's rules (GET /api/v1/instance/rules).", no_args_is_help=True
+)
+app.add_typer(accounts_cli, name="accounts")
+app.add_typer(rules_cli, name="rules")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed transaction on the configured database; an ApiError
+    (no such account, a bad value) is printed and exits 1."""
+    from shutter.assembly import create_context
+    from shutter.infra.errors import ApiError
+
+    settings = _settings()
+    _prepare_database(settings)
+
+    async def run() -> T:
+        ctx = create_context(settings)
+        try:
+            async with ctx.db.write() as session:
+                return await work(session)
+        finally:
+            await ctx.close()
+
+    try:
+        return asyncio.run(run())
+    except ApiError as exc:
+        _fail(exc.message, 1)
+
+
+@accounts_cli.command("approve")
+def approve_account(username: Annotated[str, typer.Argument(help="The pending account.")]) -> None:
+    """Let in an account that signed up while SHUTTER_REGISTRATIONS=approval."""
+    from shutter.accounts.service import registrations
+
+    async def approve(session: AsyncSession) -> None:
+        account_id = await registrations.account_id_named(session, username)
+        await registrations.do_approve_account(session, account_id=account_id)
+
+    _in_transaction(approve)
+    out.print(f"Approved @{username}.", highlight=False)
+
+
+@accounts_cli.command("reject")
+def reject_account(username: Annotated[str, typer.Argument(help="The pending account.")]) -> None:
+    """Refuse a pending account: it is deleted, and its username and address are free."""
+    from shutter.accounts.service import registrations
+
+    async def reject(session: AsyncSession) -> None:
+        account_id = await registrations.account_id_named(session, username)
+        await registrations.do_reject_account(session, account_id=account_id)
+
+    _in_transaction(reject)
+    out.print(f"Rejected @{username}.", highlight=False)
+
+
+_RULES_LAG = "API processes show the change within a minute."
+
+
+@rules_cli.command("add")
+def add_rule(
+    text: Annotated[str, typer.Argument(help="The rule, at most 300 characters.")],
+    hint: Annotated[str, typer.Option(help="A longer explanation.")] = "",
+    position: Annotated[int | None, typer.Option(help="Order among the rules.")] = None,
+) -> None:
+    """Add a rule (last, unless --position says otherwise)."""
+    from shutter.instance import rules
+
+    async def add(session: AsyncSession) -> str:
+        rule = await rules.do_add_rule(session, text=text, hint=hint, position=position)
+        return str(rule.id)
+
+    rule_id = _in_transaction(add)
+    out.print(f"Added rule {rule_id}. {_RULES_LAG}", highlight=False)
+
+
+@rules_cli.command("list")
+def list_rules() -> None:
+    """The rules in force, in order: id, then text (and hint)."""
+    from shutter.instance import rules
+
+    async def read(session: AsyncSession) -> list[tuple[int, str, str]]:
+        return [(rule.id, rule.text, rule.hint) for rule in await rules.active_rules(session)]
+
+    for rule_id, text, hint in _in_transaction(read):
+        out.print(f"{rule_id}  {escape(text)}", highlight=False)
+        if hint:
+            out.print(f"    {escape(hint)}", highlight=False)
+
+
+@rules_cli.command("remove")
+def remove_rule(
+    rule_id: Annotated[str, typer.Argument(help="The rule's id (rules list).")],
+) -> None:
+    """Withdraw a rule."""
+    from shutter.instance import rules
+
+    async def remove(session: AsyncSession) -> None:
+        await rules.do_remove_rule(session, rule_id=rule_id)
+
+    _in_transaction(remove)
+    out.print(f"Removed rule {rule_id}. {_RULES_LAG}", highlight=False)

@@ -1,11 +1,12 @@
 """Every service's tables, imported together so migrations see the whole schema."""
 
-from shutter.accounts.models import Account, Credential
+from shutter.accounts.models import Account, Credential, CredentialToken, Invite
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.feed.models import FeedEntry
 from shutter.graph.models import Block, Follow, FollowRequest, Mute
 from shutter.infra.db import Base
 from shutter.infra.jobs import Job
+from shutter.instance.models import Rule
 from shutter.media.models import Media
 from shutter.notifications.models import Marker, Notification
 from shutter.posts.models import (
@@ -27,10 +28,12 @@ __all__ = [
     "Block",
     "Bookmark",
     "Credential",
+    "CredentialToken",
     "FeedEntry",
     "Follow",
     "FollowRequest",
     "IdempotencyKey",
+    "Invite",
     "Job",
     "Like",
     "Marker",
@@ -41,6 +44,7 @@ __all__ = [
     "Post",
     "PostEdit",
     "PostTag",
+    "Rule",
     "Tag",
     "Token",
 ]

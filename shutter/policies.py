@@ -25,6 +25,7 @@ does not get (blocks both ways, and mutes where they apply).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from shutter.accounts.models import Account
 from shutter.graph.models import Block, Follow, Mute
@@ -123,6 +125,23 @@ def may_see_post(
     return visibility == PRIVATE and author.id in relations.following
 
 
+def may_open(
+    post: Post, author: Account, relations: Relations, *, root: tuple[Post, Account] | None
+) -> bool:
+    """Whether the viewer may see `post` wherever it shows (its page, a notification, a
+    saved list). A comment shows only where its top post `root` (with its author) shows,
+    and then always to that post's owner; a comment whose top post is gone, nowhere.
+    `relations` must cover the root's author too."""
+    if post.root_id is None:
+        return may_see_post(post, author, relations)
+    if root is None:
+        return False
+    root_post, root_author = root
+    return may_see_post(root_post, root_author, relations) and may_see_post(
+        post, author, relations, also_addressed=root_author.id
+    )
+
+
 def listed_publicly(post: Post, author: Account) -> bool:
     """Whether the post belongs in public places: hashtags, explore, public timelines."""
     return effective_visibility(post.visibility, author_locked=author.locked) == PUBLIC
@@ -157,33 +176,58 @@ async def load_relations(
 # --- the same rule in SQL ---------------------------------------------------------------
 
 
-def _audience_in(visibilities: tuple[str, ...]) -> ColumnElement[bool]:
+def _audience_in(visibilities: tuple[str, ...], post: Any = Post) -> ColumnElement[bool]:
     # Constants in the statement's text, not bind parameters: page statements are
     # prepared once and run with the viewer's values only (shutter/infra/prepared.py).
-    return Post.visibility.in_([literal_column(f"'{v}'") for v in visibilities])
+    return post.visibility.in_([literal_column(f"'{v}'") for v in visibilities])
 
 
-def visible_sql(*, signed_in: bool) -> ColumnElement[bool]:
+def visible_sql(*, signed_in: bool, post: Any = Post, author: Any = Account) -> ColumnElement[bool]:
     """Whether the viewer (bind parameter `viewer`) may see the row's post by its audience.
 
-    For a query over `posts` joined with its author as `accounts`; blocks and suspension
-    are the page query's own conditions (the hidden-authors filter, the author join).
-    Built with bind parameters, so statements that use it can be built once.
+    For a query over `posts` joined with its author as `accounts` (or over the aliases
+    `post` and `author`); blocks and suspension are the page query's own conditions (the
+    hidden-authors filter, the author join). Built with bind parameters, so statements
+    that use it can be built once.
     """
-    open_to_all = _audience_in(_OPEN) & Account.locked.is_(False)
+    open_to_all = _audience_in(_OPEN, post) & author.locked.is_(False)
     if not signed_in:
         return open_to_all
     viewer: Any = bindparam("viewer")
     follows = exists().where(
-        (Follow.account_id == viewer) & (Follow.target_account_id == Post.account_id)
+        (Follow.account_id == viewer) & (Follow.target_account_id == post.account_id)
     )
-    mentioned = exists().where((Mention.post_id == Post.id) & (Mention.account_id == viewer))
+    mentioned = exists().where((Mention.post_id == post.id) & (Mention.account_id == viewer))
     return or_(
-        Post.account_id == viewer,
+        post.account_id == viewer,
         open_to_all,
-        _audience_in(_FOLLOWERS) & follows,
-        Post.in_reply_to_account_id == viewer,
+        _audience_in(_FOLLOWERS, post) & follows,
+        post.in_reply_to_account_id == viewer,
         mentioned,
+    )
+
+
+@cache
+def openable_sql(*, signed_in: bool) -> ColumnElement[bool]:
+    """`may_open` in SQL, for pages that may list comments (favourites, bookmarks): a top
+    post by `visible_sql`; a comment if its top post shows to the viewer (by audience,
+    author not suspended nor blocked either way) and the comment does too, or the viewer
+    owns the top post. Same query shape and bind parameters as `visible_sql`; built once
+    (building it cost more than running it)."""
+    root, root_author = aliased(Post), aliased(Account)
+    shown = visible_sql(signed_in=signed_in)
+    root_shows = (
+        (root.id == Post.root_id)
+        & (root_author.id == root.account_id)
+        & root_author.suspended_at.is_(None)
+        & visible_sql(signed_in=signed_in, post=root, author=root_author)
+    )
+    if signed_in:
+        viewer: Any = bindparam("viewer")
+        root_shows = root_shows & root.account_id.not_in(blocked_either_way_query(viewer_id=viewer))
+        shown = shown | (root.account_id == viewer)
+    return (Post.root_id.is_(None) & visible_sql(signed_in=signed_in)) | exists().where(
+        root_shows & shown
     )
 
 

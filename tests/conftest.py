@@ -47,6 +47,7 @@ def test_settings(var_dir: Path, database_url: str = "", **overrides: object) ->
         "rate_limit_login_requests": 1_000_000,
         "rate_limit_signup_requests": 1_000_000,
         "rate_limit_upload_requests": 1_000_000,
+        "rate_limit_mail_requests": 1_000_000,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

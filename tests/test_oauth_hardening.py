@@ -80,6 +80,11 @@ async def _status_with(client: httpx.AsyncClient, token: str) -> int:
         {"redirect_uris": "\n".join(f"https://app.example/{i}" for i in range(11))},
         {"scopes": "read " * 200},
         {"website": "https://app.example/" + "w" * 2000},
+        # The Application entity's website is a URI (clients link it), as Mastodon checks.
+        {"website": "\U0008bd80"},
+        {"website": "javascript:alert(1)"},
+        {"website": "https://app.example/a b"},
+        {"website": "https://app|example"},
         {"redirect_uris": "javascript:alert(document.cookie)"},
         {"redirect_uris": "JavaScript:alert(1)"},
         {"redirect_uris": "java\tscript:alert(1)"},

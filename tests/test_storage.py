@@ -25,9 +25,9 @@ from shutter.infra.periodic import enqueue_due
 from shutter.infra.settings import SettingsError, load_settings
 from shutter.infra.storage import IMMUTABLE, LocalStorage, Storage
 from shutter.infra.storage_s3 import S3Storage
-from shutter.media import cleanup
 from shutter.media.models import Media
 from shutter.media.schemas import media_url
+from shutter.media.service import cleanup
 from tests.conftest import BASE_URL
 from tests.conftest import test_settings as make_settings
 from tests.support.api import DEFAULT_PHOTO, User, sign_up

@@ -17,6 +17,7 @@ from shutter.accounts.schemas import (
     credential_account_json,
     userinfo_json,
 )
+from shutter.accounts.service import registrations
 from shutter.auth import service as auth
 from shutter.auth.deps import app_token, user
 from shutter.auth.schemas import token_json
@@ -40,12 +41,14 @@ async def sign_up(
 ) -> Response:
     if body.agreement is False:
         raise ApiError(422, "Validation failed: agreement must be accepted")
-    account = await service.do_create_account(
+    account = await registrations.do_sign_up(
         session,
         settings=ctx.settings,
         username=body.username,
         email=body.email,
         password=body.password,
+        reason=body.reason,
+        invite_code=body.invite_code,
     )
     issued = await auth.issue_sign_up_token(session, caller=caller, account=account)
     return json_response(token_json(issued.token, issued.raw, issued.raw_refresh), headers=NO_STORE)
@@ -53,7 +56,9 @@ async def sign_up(
 
 @router.get("/verify_credentials")
 async def verify_credentials(
-    ctx: Ctx, session: ReadSession, me: Annotated[Account, Depends(user("read:accounts profile"))]
+    ctx: Ctx,
+    session: ReadSession,
+    me: Annotated[Account, Depends(user("read:accounts profile", unconfirmed=True))],
 ) -> Response:
     pending = await service.count_follow_requests(session, target_id=me.id)
     return json_response(credential_account_json(me, ctx.settings, follow_requests_count=pending))

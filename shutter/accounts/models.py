@@ -31,6 +31,9 @@ class Account(Base):
     statuses_count: Mapped[int] = mapped_column(Integer, default=0)
     last_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None while a sign-up awaits approval (SHUTTER_REGISTRATIONS=approval): its token is
+    # refused (auth/deps.py) and others do not find it (shutter/accounts/service/).
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -53,4 +56,44 @@ class Credential(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the person wrote when asking to join (Mastodon's sign-up `reason`), and the
+    # invite they came with: private facts of the sign-up, for whoever approves it.
+    signup_reason: Mapped[str | None] = mapped_column(Text)
+    invite_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CredentialToken(Base):
+    """A single-use link mailed to an account (shutter/accounts/service/links.py): a password
+    reset, or the confirmation of an address. Only the token's SHA-256 is stored, and a
+    link is deleted when followed."""
+
+    __tablename__ = "credential_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))
+    # The address the link was mailed to: the one it confirms (or, for a new address,
+    # the one that becomes the account's).
+    email: Mapped[str] = mapped_column(String(254))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invite(Base):
+    """An invite link (`{base_url}/invite/{code}`): it lets people sign up while
+    registrations are closed, and without approval. Expiring one sets `expires_at`."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    max_uses: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

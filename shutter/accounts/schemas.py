@@ -92,6 +92,8 @@ class SignUpParams(RequestParams):
     locale: str | None = None
     reason: str | None = None
     date_of_birth: str | None = None
+    # Shutter's invite links (docs/api.md): Mastodon's web sign-up takes the same code.
+    invite_code: str | None = None
 
 
 class SourceParams(RequestParams):
@@ -140,3 +142,42 @@ def userinfo_json(account: Account, settings: Settings) -> dict[str, Any]:
         "profile": profile["url"],
         "picture": profile["avatar"],
     }
+
+
+class PasswordChangeParams(RequestParams):
+    current_password: str = Field(max_length=4096)
+    password: str
+
+
+class PasswordResetParams(RequestParams):
+    email: str = Field(max_length=320)
+
+
+class PasswordResetConfirmParams(RequestParams):
+    token: str = Field(max_length=200)
+    password: str
+    password_confirmation: str | None = None
+
+
+class ResetPageParams(QueryParams):
+    token: str = ""
+
+
+class ConfirmationParams(QueryParams):
+    confirmation_token: str = ""
+
+
+class ConfirmationResendParams(RequestParams):
+    email: str | None = Field(None, max_length=320)
+
+
+class EmailChangeParams(RequestParams):
+    email: str = Field(max_length=320)
+    current_password: str = Field(max_length=4096)
+
+
+class InviteParams(RequestParams):
+    """`POST /api/v1/shutter/invites`: no limit given means unlimited uses, no expiry."""
+
+    max_uses: int | None = None
+    expires_in: int | None = None

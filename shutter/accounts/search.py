@@ -69,7 +69,7 @@ def _escape_like(value: str) -> str:
 
 
 def _restrict(query: S, exclude_ids: set[int] | frozenset[int], only_ids: set[int] | None) -> S:
-    query = query.where(Account.suspended_at.is_(None))
+    query = query.where(Account.suspended_at.is_(None), Account.approved_at.is_not(None))
     if exclude_ids:
         query = query.where(Account.id.not_in(exclude_ids))
     if only_ids is not None:

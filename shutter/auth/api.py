@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shutter.auth import service
+from shutter.auth.credentials import UNCONFIRMED, confirmation_missing
 from shutter.auth.deps import app_token
 from shutter.auth.models import App
 from shutter.auth.pages import authorize_page, code_page, sign_form, verify_form
@@ -28,6 +29,7 @@ from shutter.auth.schemas import (
 )
 from shutter.auth.scopes import KNOWN, parse_scopes, within
 from shutter.auth.service import Caller, OAuthError
+from shutter.auth.usage import device_of
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import error_response
 from shutter.infra.http import NO_STORE, json_response
@@ -78,8 +80,11 @@ async def token(
         session, body.client_id or basic_id, body.client_secret or basic_secret
     )
     scope = body.scope or body.scopes
+    device = device_of(request)  # shown in the owner's sessions list
     if body.grant_type == "client_credentials":
-        issued = await service.grant_client_credentials(session, app=app, scope=scope)
+        issued = await service.grant_client_credentials(
+            session, app=app, scope=scope, device=device
+        )
     elif body.grant_type == "password":
         # Limited per account as well as per IP (the gate), so spreading guesses over
         # addresses does not help.
@@ -91,6 +96,7 @@ async def token(
             username=body.username,
             password=body.password,
             scope=scope,
+            device=device,
         )
     elif body.grant_type == "authorization_code":
         try:
@@ -101,13 +107,19 @@ async def token(
                 code=body.code,
                 redirect_uri=body.redirect_uri,
                 code_verifier=body.code_verifier,
+                device=device,
             )
         except service.CodeReplayed as replayed:
             # Answered, not raised: the revocation of what the code gave must commit.
             return error_response(replayed, headers=NO_STORE)
     elif body.grant_type == "refresh_token":
         issued = await service.grant_refresh_token(
-            session, events=ctx.events, app=app, refresh_token=body.refresh_token, scope=scope
+            session,
+            events=ctx.events,
+            app=app,
+            refresh_token=body.refresh_token,
+            scope=scope,
+            device=device,
         )
     else:
         raise OAuthError(
@@ -247,6 +259,9 @@ async def authorize_submit(
     if account is None:
         page = authorize_page(app.name, scopes, fields, token, error="Wrong login or password.")
         return HTMLResponse(page, status_code=401)
+    if await confirmation_missing(session, settings=ctx.settings, account_id=account.id):
+        page = authorize_page(app.name, scopes, fields, token, error=UNCONFIRMED + ".")
+        return HTMLResponse(page, status_code=403)
     code = await service.do_create_code(
         session,
         app=app,

@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts.models import Account, Credential
 from shutter.infra.settings import Settings
 
+# Mastodon's answer to an account whose address is not confirmed yet, when confirmation
+# is required (SHUTTER_REQUIRE_EMAIL_CONFIRMATION).
+UNCONFIRMED = "Your login is missing a confirmed e-mail address"
+
 
 def password_hasher(settings: Settings) -> PasswordHasher:
     return PasswordHasher(
@@ -77,3 +81,25 @@ def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
         return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def password_matches(settings: Settings, password_hash: str, password: str) -> bool:
+    """Whether `password` is the one hashed in `password_hash` (off the event loop)."""
+    return await asyncio.to_thread(_verify, password_hasher(settings), password_hash, password)
+
+
+async def hash_password(settings: Settings, password: str) -> str:
+    return await asyncio.to_thread(password_hasher(settings).hash, password)
+
+
+async def confirmation_missing(
+    session: AsyncSession, *, settings: Settings, account_id: int
+) -> bool:
+    """Whether a log-in must be refused (`UNCONFIRMED`): confirmation is required and
+    this account's address is not confirmed."""
+    if not settings.require_email_confirmation:
+        return False
+    confirmed_at = await session.scalar(
+        select(Credential.confirmed_at).where(Credential.account_id == account_id)
+    )
+    return confirmed_at is None

@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
 from shutter.auth import service
 from shutter.auth.callers import caller_cache
+from shutter.auth.credentials import UNCONFIRMED
 from shutter.auth.gate import caller_version
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
+from shutter.auth.usage import device_of, do_record_use
 from shutter.infra.context import AppContext
-from shutter.infra.db import on_replica
+from shutter.infra.db import on_replica, utcnow
 from shutter.infra.deps import ReadSession, context_of
 from shutter.infra.errors import ApiError
 from shutter.infra.http import bearer_token
 from shutter.infra.replicas import client_key
 
 
-async def optional_caller(request: Request, session: ReadSession) -> Caller | None:
+async def optional_caller(
+    request: Request, session: ReadSession, background: BackgroundTasks
+) -> Caller | None:
     """The token's caller; 401 for a token that is present but not valid.
 
     It shares the request's read session (FastAPI resolves a dependency once per
-    request), so a read route costs one session, not two.
+    request), so a read route costs one session, not two. A user token's use is
+    recorded after the response, at most once per interval (auth/usage.py).
     """
     raw = bearer_token(request.headers.get("authorization"), request.query_params)
     if raw is None:
@@ -46,7 +52,26 @@ async def optional_caller(request: Request, session: ReadSession) -> Caller | No
     # From now on this token's requests count against its account's budget (or, for an
     # app token, its own), no longer against its address.
     await ctx.ratelimiter.learn_caller(raw, caller.account.id if caller.account else None)
+    if caller.account is not None:
+        _record_use(request, ctx, background, caller)
     return caller
+
+
+def _record_use(
+    request: Request, ctx: AppContext, background: BackgroundTasks, caller: Caller
+) -> None:
+    """Write the token's last use after the response if it is due (no query if not)."""
+    now = utcnow()
+    interval = timedelta(seconds=ctx.settings.token_use_interval_seconds)
+    if caller.usage.claim(now, interval):
+        background.add_task(
+            do_record_use,
+            ctx,
+            token_id=caller.token_id,
+            device=device_of(request),
+            used_at=now,
+            interval=interval,
+        )
 
 
 async def _load_caller(
@@ -83,16 +108,59 @@ def app_token(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Cal
     return dependency
 
 
-def user(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Account]]:
-    """The account behind a user token holding `scope`; 401 without one, 403 if out of scope."""
+def _check_confirmed(request: Request, caller: Caller) -> None:
+    """Mastodon's rule while an account's address is unconfirmed (and confirmation is
+    required): its token serves only the routes that say so (verify_credentials, the
+    resend of the confirmation mail)."""
+    if not caller.confirmed and context_of(request).settings.require_email_confirmation:
+        raise ApiError(403, UNCONFIRMED)
 
-    async def dependency(caller: OptionalCaller) -> Account:
+
+# Mastodon's answer to the token of an account awaiting approval (SHUTTER_REGISTRATIONS).
+PENDING_APPROVAL = "Your login is currently pending approval"
+
+
+def _check_approved(caller: Caller) -> None:
+    """Mastodon's rule while an account awaits approval: its token (issued at sign-up,
+    or by a log-in) serves only the routes that say so (the confirmation mail's resend)."""
+    if caller.account is not None and caller.account.approved_at is None:
+        raise ApiError(403, PENDING_APPROVAL)
+
+
+def user_caller(
+    scope: str | None = None, *, unconfirmed: bool = False, pending: bool = False
+) -> Callable[..., Coroutine[Any, Any, Caller]]:
+    """The caller of a user token holding `scope` (for routes that need the token itself);
+    401 without one, 403 if out of scope, the address is unconfirmed or the account
+    awaits approval (unless `unconfirmed` / `pending` allow it)."""
+
+    async def dependency(request: Request, caller: OptionalCaller) -> Caller:
         if caller is None:
             raise ApiError(401, "The access token is invalid")
         if caller.account is None:
             raise ApiError(422, "This method requires an authenticated user")
         _check_scope(caller, scope)
-        return caller.account
+        if not unconfirmed:
+            _check_confirmed(request, caller)
+        if not pending:
+            _check_approved(caller)
+        return caller
+
+    return dependency
+
+
+def user(
+    scope: str | None = None, *, unconfirmed: bool = False, pending: bool = False
+) -> Callable[..., Coroutine[Any, Any, Account]]:
+    """The account behind a user token holding `scope`; 401 without one, 403 if out of
+    scope, the address is unconfirmed or the account awaits approval (unless
+    `unconfirmed` / `pending` allow it)."""
+    of_caller = user_caller(scope, unconfirmed=unconfirmed, pending=pending)
+
+    async def dependency(request: Request, caller: OptionalCaller) -> Account:
+        checked = await of_caller(request, caller)
+        assert checked.account is not None
+        return checked.account
 
     return dependency
 
@@ -100,10 +168,12 @@ def user(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Account]
 def optional_user(scope: str | None = None) -> Callable[..., Coroutine[Any, Any, Account | None]]:
     """The viewing account if a user token is given (public reads work without one)."""
 
-    async def dependency(caller: OptionalCaller) -> Account | None:
+    async def dependency(request: Request, caller: OptionalCaller) -> Account | None:
         if caller is None or caller.account is None:
             return None
         _check_scope(caller, scope)
+        _check_confirmed(request, caller)
+        _check_approved(caller)
         return caller.account
 
     return dependency

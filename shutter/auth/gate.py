@@ -25,7 +25,14 @@ from shutter.infra.http import bearer_token, json_response
 from shutter.infra.ratelimit import Limit, Verdict, too_many
 
 _UNCOUNTED = ("/media/", "/static/", "/healthz", "/readyz", "/metrics")
-_LOGIN_PATHS = ("/oauth/token", "/oauth/authorize")
+# Log-in, and the password-reset requests that stand in for one (per address too:
+# shutter/accounts/service/passwords.py).
+_LOGIN_PATHS = (
+    "/oauth/token",
+    "/oauth/authorize",
+    "/api/v1/shutter/password/reset",
+    "/api/v1/shutter/password/reset/confirm",
+)
 _UPLOAD_PATHS = ("/api/v2/media", "/api/v1/media")
 _CALLER_VERSION = "shutter.caller_version"
 

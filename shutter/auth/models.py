@@ -44,6 +44,13 @@ class Token(Base):
     # The authorization code this token comes from, itself or by refreshes: a replayed
     # code revokes them all (RFC 6749 §4.1.2).
     code_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The owner's sessions list (auth/usage.py): where the token was issued, and its last
+    # use, written at most once per SHUTTER_TOKEN_USE_INTERVAL_SECONDS.
+    issued_ip: Mapped[str | None] = mapped_column(String(64))
+    issued_user_agent: Mapped[str | None] = mapped_column(String(255))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_ip: Mapped[str | None] = mapped_column(String(64))
+    last_user_agent: Mapped[str | None] = mapped_column(String(255))
 
 
 class AuthorizationCode(Base):

@@ -45,7 +45,8 @@ button.deny{background:#efefef;color:#262626}
 """
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
+    """A small page in the style of these forms; `body` is HTML, escaped by the caller."""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
@@ -75,13 +76,13 @@ def authorize_page(
         "<button type=submit name=decision value=deny class=deny formnovalidate>Deny</button>"
         "</form>"
     )
-    return _page("Authorize", body)
+    return page("Authorize", body)
 
 
 def code_page(code: str | None) -> str:
     if code is None:
-        return _page("Denied", "<h1>Shutter</h1><p>Authorization denied.</p>")
-    return _page(
+        return page("Denied", "<h1>Shutter</h1><p>Authorization denied.</p>")
+    return page(
         "Authorization code",
         "<h1>Shutter</h1><p>Copy this code into the app:</p>"
         f"<p><code id=code>{escape(code)}</code></p>",

@@ -9,27 +9,42 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shutter.accounts.models import Account
-from shutter.auth.credentials import check_password, find_login
+from shutter.accounts.models import Account, Credential
+from shutter.auth.credentials import (
+    UNCONFIRMED,
+    check_password,
+    confirmation_missing,
+    find_login,
+)
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.auth.redirects import check_redirect_uris
 from shutter.auth.scopes import parse_scopes, within
+from shutter.auth.usage import Device, Usage
 from shutter.infra.db import account_changed, utcnow
-from shutter.infra.errors import ApiError
+from shutter.infra.errors import ApiError, unprocessable
 from shutter.infra.events import Event, EventBus, access_channel
 from shutter.infra.ids import ids
 from shutter.infra.ratelimit import RateLimiter
 from shutter.infra.settings import Settings
 
 CODE_LIFETIME = timedelta(minutes=10)
+
+# An app's website: an http(s) URI (RFC 3986) with a host name, as its entity documents
+# it (`format: uri`), since clients show it as a link. No user part, no IP literal.
+_URI_CHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})"
+_WEBSITE = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?"
+    rf"(?:/{_URI_CHAR}*)?(?:\?(?:{_URI_CHAR}|\?)*)?(?:#(?:{_URI_CHAR}|\?)*)?"
+)
 
 
 class OAuthError(ApiError):
@@ -56,6 +71,8 @@ async def do_register_app(
     website: str | None,
 ) -> App:
     uris = check_redirect_uris(redirect_uris)
+    if website and not _WEBSITE.fullmatch(website):
+        raise unprocessable("website must be an http(s) URL", field="website")
     try:
         scope_list = parse_scopes(scopes)
     except ValueError as exc:
@@ -118,9 +135,11 @@ async def issue_token(
     scopes: list[str],
     with_refresh: bool = True,
     code_hash: str | None = None,
+    device: Device | None = None,
 ) -> IssuedToken:
     """A new token; `code_hash` names the authorization code it comes from (directly or
-    by refreshes), so that a replay of the code can take it back."""
+    by refreshes), so that a replay of the code can take it back; `device` is the client
+    it is issued to (for the owner's sessions list)."""
     raw = new_secret()
     raw_refresh = new_secret() if with_refresh and account is not None else None
     token = Token(
@@ -132,6 +151,8 @@ async def issue_token(
         scopes=" ".join(scopes),
         created_at=utcnow(),
         code_hash=code_hash,
+        issued_ip=device.ip if device else None,
+        issued_user_agent=device.user_agent if device else None,
     )
     session.add(token)
     await session.flush()
@@ -139,10 +160,15 @@ async def issue_token(
 
 
 async def grant_client_credentials(
-    session: AsyncSession, *, app: App, scope: str | None
+    session: AsyncSession, *, app: App, scope: str | None, device: Device | None = None
 ) -> IssuedToken:
     return await issue_token(
-        session, app=app, account=None, scopes=_requested_scopes(app, scope), with_refresh=False
+        session,
+        app=app,
+        account=None,
+        scopes=_requested_scopes(app, scope),
+        with_refresh=False,
+        device=device,
     )
 
 
@@ -171,6 +197,7 @@ async def grant_password(
     username: str | None,
     password: str | None,
     scope: str | None,
+    device: Device | None = None,
 ) -> IssuedToken:
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
@@ -180,7 +207,9 @@ async def grant_password(
     )
     if account is None:
         raise OAuthError("invalid_grant", "The username or password is incorrect")
-    return await issue_token(session, app=app, account=account, scopes=scopes)
+    if await confirmation_missing(session, settings=settings, account_id=account.id):
+        raise ApiError(403, UNCONFIRMED)  # as Mastodon answers; the password was right
+    return await issue_token(session, app=app, account=account, scopes=scopes, device=device)
 
 
 def pkce_matches(verifier: str, challenge: str, method: str | None) -> bool:
@@ -211,6 +240,7 @@ async def grant_authorization_code(
     code: str | None,
     redirect_uri: str | None,
     code_verifier: str | None,
+    device: Device | None = None,
 ) -> IssuedToken:
     """Redeem a code once, with the redirect URI it was issued for (RFC 6749 §4.1.3)."""
     if not code:
@@ -247,7 +277,12 @@ async def grant_authorization_code(
         raise CodeReplayed()
     account = await _active_account(session, stored.account_id)
     return await issue_token(
-        session, app=app, account=account, scopes=stored.scopes.split(), code_hash=code_hash
+        session,
+        app=app,
+        account=account,
+        scopes=stored.scopes.split(),
+        code_hash=code_hash,
+        device=device,
     )
 
 
@@ -278,6 +313,7 @@ async def grant_refresh_token(
     app: App,
     refresh_token: str | None,
     scope: str | None,
+    device: Device | None = None,
 ) -> IssuedToken:
     """Exchange a refresh token for a new pair; the old access token is revoked (rotation)."""
     if not refresh_token:
@@ -299,7 +335,7 @@ async def grant_refresh_token(
     access_revoked(session, events, account_id=old.account_id, token_id=old.id)
     account = await _active_account(session, old.account_id)
     return await issue_token(
-        session, app=app, account=account, scopes=scopes, code_hash=old.code_hash
+        session, app=app, account=account, scopes=scopes, code_hash=old.code_hash, device=device
     )
 
 
@@ -374,15 +410,24 @@ class Caller:
     scopes: frozenset[str]
     account: Account | None
     expires_at: datetime | None = None
+    # Whether the account's address is confirmed (app tokens: True). Routes refuse an
+    # unconfirmed one when confirmation is required (auth/deps.py).
+    confirmed: bool = True
+    # When the token was last known used; shared, and changed, by every request of a
+    # remembered caller (auth/usage.py), so it takes no part in comparisons.
+    usage: Usage = field(default_factory=Usage, compare=False)
 
 
 @cache
-def _caller_query() -> Select[Token, Account]:
+def _caller_query() -> Select[Token, Account, datetime | None]:
     # Built once: every API request runs it, and building it (and its cache key) per
     # request cost about as much as running it.
+    # The credential's confirmation comes in the same statement (a primary-key join),
+    # not in a query of its own on every request.
     return (
-        select(Token, Account)
+        select(Token, Account, Credential.confirmed_at)
         .outerjoin(Account, Account.id == Token.account_id)
+        .outerjoin(Credential, Credential.account_id == Token.account_id)
         .where(Token.token_hash == bindparam("token_hash"))
     )
 
@@ -392,7 +437,7 @@ async def authenticate(session: AsyncSession, raw_token: str) -> Caller | None:
     row = (await session.execute(_caller_query(), {"token_hash": digest(raw_token)})).first()
     if row is None:
         return None
-    token, account = row
+    token, account, confirmed_at = row
     if token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at < utcnow():
@@ -400,7 +445,9 @@ async def authenticate(session: AsyncSession, raw_token: str) -> Caller | None:
     if account is not None and account.suspended_at is not None:
         return None
     scopes = frozenset(token.scopes.split())
-    return Caller(token.id, token.app_id, scopes, account, token.expires_at)
+    confirmed = account is None or confirmed_at is not None
+    usage = Usage(token.last_used_at)
+    return Caller(token.id, token.app_id, scopes, account, token.expires_at, confirmed, usage)
 
 
 async def access_app(session: AsyncSession, app_id: int) -> App:
@@ -411,7 +458,7 @@ async def access_app(session: AsyncSession, app_id: int) -> App:
 
 
 async def issue_sign_up_token(
-    session: AsyncSession, *, caller: Caller, account: Account
+    session: AsyncSession, *, caller: Caller, account: Account, device: Device | None = None
 ) -> IssuedToken:
     """The first token of an account signed up with an app token: that token's scopes.
 
@@ -422,4 +469,4 @@ async def issue_sign_up_token(
     token = await session.get(Token, caller.token_id)
     # The token's own order (what the client asked for); the set if it is gone.
     scopes = token.scopes.split() if token is not None else sorted(caller.scopes)
-    return await issue_token(session, app=app, account=account, scopes=scopes)
+    return await issue_token(session, app=app, account=account, scopes=scopes, device=device)

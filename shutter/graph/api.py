@@ -10,13 +10,14 @@ from starlette.responses import Response
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
 from shutter.auth.deps import optional_user, user
-from shutter.graph import safety, service
+from shutter.graph import service
 from shutter.graph.schemas import (
     AccountListParams,
     FollowParams,
     MuteParams,
     RelationshipsParams,
 )
+from shutter.graph.service import safety
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
 from shutter.infra.pagination import link_header

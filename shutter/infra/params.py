@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Depends, Request
@@ -212,10 +212,18 @@ def validate_params(model: type[M], raw: dict[str, Any]) -> M:
         raise ApiError(422, message, details=details) from None
 
 
+class ParamsDependency(Generic[M]):
+    """The request's parameters validated as `model`. A class rather than a closure so
+    the model stays readable on the route: tests/test_hostile_sweep.py learns every
+    parameter of every route from it."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+
+    async def __call__(self, request: Request) -> M:
+        return validate_params(self.model, await collect_params(request))
+
+
 def params(model: type[M]) -> Any:
     """FastAPI dependency: the request's parameters validated as `model`."""
-
-    async def dependency(request: Request) -> M:
-        return validate_params(model, await collect_params(request))
-
-    return Depends(dependency)
+    return Depends(ParamsDependency(model))

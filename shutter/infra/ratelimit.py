@@ -182,6 +182,10 @@ class RateLimiter:
         self.upload = Limit(
             "upload", settings.rate_limit_upload_requests, settings.rate_limit_upload_window_seconds
         )
+        # Mails one may cause: keyed by address (password resets) or account.
+        self.mail = Limit(
+            "mail", settings.rate_limit_mail_requests, settings.rate_limit_mail_window_seconds
+        )
         # token digest → account id (None for an app token), learnt when a token
         # authenticates; bounded.
         self._callers: OrderedDict[str, int | None] = OrderedDict()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +12,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_VAR_DIR = Path("var")
+# An address alone (no display name): one @, no spaces, no angle brackets.
+_BARE_ADDRESS = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+")
 
 
 class SettingsError(Exception):
@@ -45,6 +48,15 @@ class Settings(BaseSettings):
         description="Admin contact published in instance info; empty publishes "
         "`postmaster@<host of SHUTTER_BASE_URL>` (the address every mail domain must accept).",
     )
+    registrations: Literal["open", "approval", "closed"] = Field(
+        "open",
+        description="Who may sign up: `open` (anyone), `approval` (anyone, giving a reason; "
+        "the account is usable once an admin approves it: `shutter accounts approve`) or "
+        "`closed` (only with an invite link). An invite always lets its holder in at once.",
+    )
+    registrations_message: str = Field(
+        "", description="Shown to clients while registrations are closed; empty: none."
+    )
 
     # --- secrets -------------------------------------------------------------------------
     secret_key: SecretStr | None = Field(
@@ -56,6 +68,40 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(3, ge=1, description="argon2id passes per password hash.")
     argon2_memory_kib: int = Field(
         65536, ge=64, description="argon2id memory per password hash, in KiB."
+    )
+    token_use_interval_seconds: int = Field(
+        300,
+        ge=0,
+        description="A token's last use (time, address, User-Agent), shown in the sessions "
+        "list, is written at most once per this many seconds per token and API process; "
+        "0 writes it on every request.",
+    )
+
+    # --- mail ----------------------------------------------------------------------------
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="SMTP server of outgoing mail: smtp://user:password@host:587 (STARTTLS "
+        "when the server offers it; `?starttls=true` requires it, `?starttls=false` never "
+        "uses it) or smtps://user:password@host:465 (TLS). Unset: mails are written to the "
+        "log at warning level instead of sent.",
+    )
+    mail_from: str = Field(
+        "",
+        description="Sender address of every mail; empty: `shutter@<host of SHUTTER_BASE_URL>`.",
+    )
+    require_email_confirmation: bool = Field(
+        False,
+        description="New accounts must follow the link mailed to their address before "
+        "their token does more than verify_credentials (Mastodon's rule). Accounts that "
+        "signed up while it was off count as confirmed.",
+    )
+    password_reset_ttl_seconds: int = Field(
+        3600, ge=60, description="Lifetime of a mailed password-reset link."
+    )
+    email_confirmation_ttl_seconds: int = Field(
+        2 * 86400,
+        ge=60,
+        description="Lifetime of a mailed link confirming an address (sign-up, new address).",
     )
 
     # --- product limits (published in /api/v2/instance) --------------------------------------
@@ -178,13 +224,23 @@ class Settings(BaseSettings):
     rate_limit_login_requests: int = Field(
         10,
         ge=1,
-        description="Log-in and token requests per window, per IP; password log-ins also per "
-        "account tried.",
+        description="Log-in, token and password-reset requests per window, per IP; password "
+        "log-ins (and current-password checks) also per account tried.",
     )
     rate_limit_signup_requests: int = Field(
-        5, ge=1, description="Sign-ups per sign-up window per IP."
+        25,
+        ge=1,
+        description="Sign-ups per sign-up window per IP (Mastodon's 25 per 5 minutes: a "
+        "household or an office behind one address can join together).",
     )
-    rate_limit_signup_window_seconds: int = Field(1800, ge=1, description="Sign-up window.")
+    rate_limit_signup_window_seconds: int = Field(300, ge=1, description="Sign-up window.")
+    rate_limit_mail_requests: int = Field(
+        5,
+        ge=1,
+        description="Mails one may ask for per mail window: password resets per address, "
+        "confirmation resends and address changes per account.",
+    )
+    rate_limit_mail_window_seconds: int = Field(1800, ge=1, description="Mail window.")
     rate_limit_upload_requests: int = Field(
         30, ge=1, description="Media uploads per upload window per account."
     )
@@ -278,6 +334,24 @@ class Settings(BaseSettings):
         # Clients read it as an email address (the instance entity's format says so).
         if value and (value.count("@") != 1 or value.startswith("@") or value.endswith("@")):
             raise ValueError("must be an email address such as admin@example.com")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _a_sender(cls, value: str) -> str:
+        if value and not _BARE_ADDRESS.fullmatch(value):
+            raise ValueError("must be a bare address such as shutter@example.com")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        # Here, not at the top: the mail module builds on these settings.
+        from shutter.infra.mail import parse_smtp_url
+
+        parse_smtp_url(value.get_secret_value())  # its ValueError says what is wrong
         return value
 
     @field_validator("database_url")

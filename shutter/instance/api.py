@@ -13,6 +13,7 @@ from shutter import __version__
 from shutter.infra.deps import Ctx
 from shutter.infra.http import entity_response
 from shutter.infra.settings import Settings
+from shutter.instance.rules import rule_book
 from shutter.media.service import SUPPORTED_MIME_TYPES
 
 router = APIRouter()
@@ -46,6 +47,19 @@ def _contact_email(settings: Settings) -> str:
     return f"postmaster@[{'IPv6:' if address.version == 6 else ''}{host}]"
 
 
+def _registrations(settings: Settings) -> dict[str, Any]:
+    """What SHUTTER_REGISTRATIONS means to a client (invites are not counted: closed is
+    closed to those without one, as on Mastodon)."""
+    mode = settings.registrations
+    return {
+        "enabled": mode != "closed",
+        "approval_required": mode == "approval",
+        "reason_required": mode == "approval",
+        "message": (settings.registrations_message or None) if mode == "closed" else None,
+        "url": None,
+    }
+
+
 def _statuses(settings: Settings) -> dict[str, Any]:
     return {
         "max_characters": settings.max_caption_chars,
@@ -70,6 +84,7 @@ def _media(settings: Settings) -> dict[str, Any]:
 async def instance_v1(request: Request, ctx: Ctx) -> Response:
     s = ctx.settings
     host = _host(s)
+    registrations = _registrations(s)
     return entity_response(
         request,
         {
@@ -83,9 +98,10 @@ async def instance_v1(request: Request, ctx: Ctx) -> Response:
             "stats": {"user_count": 0, "status_count": 0, "domain_count": 1},
             "thumbnail": None,
             "languages": ["en"],
-            "registrations": True,
-            "approval_required": False,
-            "invites_enabled": False,
+            "registrations": registrations["enabled"],
+            "approval_required": registrations["approval_required"],
+            # Whether everyone may invite (accounts/service/invites.py): staff always may.
+            "invites_enabled": s.registrations != "closed",
             "configuration": {
                 "accounts": {"max_featured_tags": 0},
                 "statuses": _statuses(s),
@@ -98,7 +114,7 @@ async def instance_v1(request: Request, ctx: Ctx) -> Response:
                 },
             },
             "contact_account": None,
-            "rules": [],
+            "rules": await rule_book(ctx).current(ctx),
         },
     )
 
@@ -134,13 +150,8 @@ async def instance_v2(request: Request, ctx: Ctx) -> Response:
                 "translation": {"enabled": False},
                 "limited_federation": True,
             },
-            "registrations": {
-                "enabled": True,
-                "approval_required": False,
-                "message": None,
-                "url": None,
-            },
+            "registrations": _registrations(s),
             "contact": {"email": _contact_email(s), "account": None},
-            "rules": [],
+            "rules": await rule_book(ctx).current(ctx),
         },
     )

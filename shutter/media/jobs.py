@@ -1,23 +1,27 @@
-"""Media jobs: process an upload into its variants; re-crop a thumbnail for a new focus.
+"""Media jobs: process an upload into its variants; re-crop a thumbnail for a new focus;
+delete files, purge unattached uploads, sweep orphans (shutter/media/service/cleanup.py).
 
-Both read what they need in a short transaction, work outside any transaction (in a
-worker thread, bounded per process), then record the outcome in another short one, so
-no database connection is held for the seconds a transcode takes.
+Processing and re-cropping read what they need in a short transaction, work outside any
+transaction (in a worker thread, bounded per process), then record the outcome in another
+short one, so no database connection is held for the seconds a transcode takes.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
 import structlog
 
 from shutter.infra.context import AppContext
-from shutter.infra.jobs import handles
-from shutter.media import pipeline, processing, service
+from shutter.infra.db import utcnow
+from shutter.infra.jobs import enqueue, handles
+from shutter.infra.periodic import periodic
+from shutter.media import pipeline, service
 from shutter.media.codecs.sniff import MediaRejected
 from shutter.media.models import Media
-from shutter.media.service import READY, in_worker_thread
+from shutter.media.service import READY, cleanup, in_worker_thread, processing
 
 log = structlog.get_logger("shutter.media")
 
@@ -89,3 +93,36 @@ async def recrop_thumbnail(ctx: AppContext, payload: dict[str, Any]) -> None:
         await processing.do_replace_thumbnail(
             session, ctx=ctx, media_id=media_id, focus=focus, thumb=thumb
         )
+
+
+@handles(cleanup.DELETE_FILES)
+async def delete_files(ctx: AppContext, payload: dict[str, Any]) -> None:
+    await cleanup.delete_files(
+        ctx,
+        keys=list(payload.get("keys") or []),
+        avatars=list(payload.get("avatars") or []),
+        account_id=payload.get("account_id"),
+    )
+
+
+@handles(cleanup.PURGE_UNATTACHED)
+async def purge_unattached(ctx: AppContext, payload: dict[str, Any]) -> None:
+    purged, finished = await cleanup.purge_unattached(ctx)
+    if not finished:  # the rest is the next run's, so no run outlives its lease
+        async with ctx.db.write() as session:
+            enqueue(session, cleanup.PURGE_UNATTACHED, {})
+    log.info("media_purged", rows=purged, finished=finished)
+
+
+@handles(cleanup.SWEEP_ORPHANS)
+async def sweep_orphans(ctx: AppContext, payload: dict[str, Any]) -> None:
+    now = datetime.fromisoformat(payload["now"]) if payload.get("now") else utcnow()
+    deleted, resume = await cleanup.sweep_orphans(ctx, now=now, after=payload.get("after", ""))
+    if resume is not None:
+        async with ctx.db.write() as session:
+            enqueue(session, cleanup.SWEEP_ORPHANS, {"after": resume, "now": now.isoformat()})
+    log.info("media_swept", deleted=len(deleted), resume_after=resume)
+
+
+periodic(cleanup.PURGE_UNATTACHED, every=lambda settings: settings.media_purge_interval_seconds)
+periodic(cleanup.SWEEP_ORPHANS, every=lambda settings: settings.media_sweep_interval_seconds)

@@ -16,7 +16,7 @@ from shutter.infra.errors import not_found
 from shutter.infra.http import json_response
 from shutter.infra.pagination import AccountPageParams, link_header
 from shutter.infra.params import params
-from shutter.notifications import grouping, render, service
+from shutter.notifications import render, service
 from shutter.notifications.schemas import (
     FilterParams,
     GroupedListParams,
@@ -26,6 +26,7 @@ from shutter.notifications.schemas import (
     UnreadCountParams,
     marker_json,
 )
+from shutter.notifications.service import grouping
 
 router = APIRouter()
 

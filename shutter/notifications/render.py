@@ -12,11 +12,12 @@ from shutter.accounts.models import Account
 from shutter.accounts.render import render_accounts
 from shutter.infra.context import AppContext
 from shutter.infra.formats import iso
-from shutter.notifications.grouping import Group
 from shutter.notifications.models import Notification
 from shutter.notifications.schemas import notification_json
+from shutter.notifications.service.grouping import Group
 from shutter.posts import render as post_render
 from shutter.posts import service as posts
+from shutter.posts.service import threads
 
 
 async def _load(
@@ -33,11 +34,19 @@ async def _load(
     people = {a.id: body for a, body in zip(shown, await render_accounts(ctx, shown), strict=True)}
     items = await posts.hydrate(session, list(dict.fromkeys(status_ids)))
     # A notification whose post the viewer may no longer see (a private post after an
-    # unfollow, say) is left out, as the post would be anywhere else.
+    # unfollow, say, or a comment on a post the viewer may not see) is left out, as the
+    # post would be anywhere else.
+    roots = await threads.roots_of(session, [i.post for i in items])
     relations = await policies.load_relations(
-        session, viewer_id=viewer.id, author_ids={i.author.id for i in items}
+        session,
+        viewer_id=viewer.id,
+        author_ids={i.author.id for i in items} | {author.id for _, author in roots.values()},
     )
-    items = [i for i in items if policies.may_see_post(i.post, i.author, relations)]
+    items = [
+        i
+        for i in items
+        if policies.may_open(i.post, i.author, relations, root=roots.get(i.post.root_id or 0))
+    ]
     rendered = await post_render.render_items(session, ctx, items, viewer=viewer)
     statuses = {item.post.id: body for item, body in zip(items, rendered, strict=True)}
     return people, statuses

@@ -158,6 +158,10 @@ async def _authenticate(ctx: AppContext, raw: str | None) -> Caller | None:
         return None
     if not any(covers(caller.scopes, scope) for scope in READ_SCOPES.split()):
         return None
+    if not caller.confirmed and ctx.settings.require_email_confirmation:
+        return None  # as every other route but verify_credentials (auth/deps.py)
+    if caller.account.approved_at is None:
+        return None  # awaiting approval: refused everywhere (auth/deps.py)
     return caller
 
 

@@ -23,6 +23,7 @@ from shutter.posts.engagement_api import router as engagement_router
 from shutter.posts.models import Post
 from shutter.posts.render import page_of_statuses, render_status
 from shutter.posts.schemas import CreatePostParams, EditPostParams, edit_json, status_json
+from shutter.posts.service import edits
 
 router = APIRouter()
 router.include_router(engagement_router)
@@ -94,7 +95,7 @@ async def edit_status(
     status_id: int,
     body: EditPostParams = params(EditPostParams),
 ) -> Response:
-    item = await service.do_edit_post(
+    item = await edits.do_edit_post(
         session,
         ctx=ctx,
         editor=me,
@@ -112,8 +113,8 @@ async def edit_status(
 async def status_history(
     ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
-    item, edits = await service.edit_history(session, post_id=status_id, viewer=viewer)
-    return json_response([edit_json(edit, item, ctx.settings) for edit in edits])
+    item, versions = await edits.edit_history(session, post_id=status_id, viewer=viewer)
+    return json_response([edit_json(edit, item, ctx.settings) for edit in versions])
 
 
 @router.get("/api/v1/statuses/{status_id:id}/source")

@@ -14,9 +14,10 @@ from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
 from shutter.infra.pagination import AccountPageParams, PageParams, link_header
 from shutter.infra.params import params
-from shutter.posts import comments, likes
+from shutter.posts import comments
 from shutter.posts.models import Bookmark, Like
 from shutter.posts.render import page_of_statuses, render_items, render_status
+from shutter.posts.service import likes
 
 router = APIRouter()
 

@@ -24,10 +24,10 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
 from shutter.infra.prepared import fetch_all, reusable
-from shutter.posts.likes import viewer_flags
 from shutter.posts.models import Bookmark, Like, Post
 from shutter.posts.schemas import HydratedPost, status_json
 from shutter.posts.service import hydrate
+from shutter.posts.service.likes import viewer_flags
 
 
 class PageRow(NamedTuple):
@@ -146,8 +146,9 @@ async def page_of_statuses(
         public_only=public_only,
         with_flags=viewer is not None,
     )
-    # In the page's own query: pages stay full and it costs no extra round trip.
-    extended = extended.where(policies.visible_sql(signed_in=viewer is not None))
+    # In the page's own query: pages stay full and it costs no extra round trip. The
+    # thread rule too: a saved comment leaves the list when its post is hidden.
+    extended = extended.where(policies.openable_sql(signed_in=viewer is not None))
     if viewer is not None:
         extended = extended.where(_not_hidden(hide_muted))
     paged = paginate(extended, cursor if cursor is not None else post_id, page)

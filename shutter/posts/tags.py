@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.infra.errors import not_found
 from shutter.infra.settings import Settings
-from shutter.posts.entities import find_tag, tags_by_names
 from shutter.posts.models import Post, PostTag, Tag
+from shutter.posts.service.entities import find_tag, tags_by_names
 from shutter.posts.text import normalize_tag, tag_url
 
 

@@ -1,5 +1,7 @@
-"""Posts and comments: create (idempotently), read with batched hydration, edit with
-history, delete (a post with its comments, a comment with its replies)."""
+"""Posts and comments: create (idempotently), read with batched hydration, delete (a post
+with its comments, a comment with its replies). Beside these rules: edits with their
+history (edits.py), comment threads (threads.py), tags and mentions (entities.py), likes
+and saves (likes.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +23,11 @@ from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.ids import parse_id as parse_raw_id
 from shutter.media import service as media
-from shutter.posts import threads
-from shutter.posts.entities import do_store_entities, mentioned_ids
-from shutter.posts.events import Mentioned, PostPublished, PostRemoved, Unmentioned
+from shutter.posts.events import Mentioned, PostPublished, PostRemoved
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
 from shutter.posts.schemas import HydratedPost
+from shutter.posts.service import threads
+from shutter.posts.service.entities import do_store_entities, mentioned_ids
 
 
 def check_caption(caption: str, *, limit: int, spoiler_text: str = "") -> None:
@@ -89,10 +91,7 @@ async def access_post(
     relations = await policies.load_relations(session, viewer_id=viewer_id, author_ids=authors)
     # A comment shows only where its post shows (a private post keeps its comments
     # private too), and always to the post's owner.
-    if root is not None and not policies.may_see_post(root[0], root[1], relations):
-        raise not_found("Status")
-    root_owner_id = root[1].id if root else None
-    if not policies.may_see_post(item.post, item.author, relations, also_addressed=root_owner_id):
+    if not policies.may_open(item.post, item.author, relations, root=root):
         raise not_found("Status")
     return item
 
@@ -224,7 +223,7 @@ async def do_create_post(
         await adjust_post_counts(session, post=parent.post, replies=1)
         recipients = threads.comment_recipients(
             parent_author_id=parent.author.id,
-            root_owner_id=await _root_owner_id(session, parent.post),
+            root_owner_id=await thread_owner_id(session, parent.post),
             mentioned=mentioned,
         )
     for recipient in recipients:
@@ -235,125 +234,12 @@ async def do_create_post(
     return HydratedPost(post, author, attachments)
 
 
-async def _root_owner_id(session: AsyncSession, post: Post) -> int:
+async def thread_owner_id(session: AsyncSession, post: Post) -> int:
     """The account that owns the top post of `post`'s thread (`post` itself if top)."""
     if post.root_id is None:
         return post.account_id
     owner = await session.scalar(select(Post.account_id).where(Post.id == post.root_id))
     return owner if owner is not None else post.account_id
-
-
-async def _remention(
-    session: AsyncSession, *, post: Post, before: list[int], ctx: AppContext
-) -> None:
-    """Re-parse an edited text: newly mentioned accounts are told, dropped ones untold."""
-    after = await do_store_entities(session, post=post, base_url=ctx.settings.base_url)
-    if post.in_reply_to_id is not None:
-        # The replied-to and the post's owner were told of the comment itself: keep that.
-        kept = {post.in_reply_to_account_id, await _root_owner_id(session, post)}
-    else:
-        kept = set()
-    for recipient in [a for a in after if a not in before and a not in kept]:
-        await publish(
-            session, Mentioned(post_id=post.id, author_id=post.account_id, account_id=recipient)
-        )
-    for recipient in [a for a in before if a not in after and a not in kept]:
-        await publish(
-            session, Unmentioned(post_id=post.id, author_id=post.account_id, account_id=recipient)
-        )
-
-
-def _media_descriptions(item: HydratedPost) -> dict[str, str]:
-    return {str(m.id): m.description or "" for m in item.media}
-
-
-async def do_edit_post(
-    session: AsyncSession,
-    *,
-    ctx: AppContext,
-    editor: Account,
-    post_id: int,
-    caption: str | None,
-    media_ids: list[str] | None,
-    descriptions: dict[int, str],
-    sensitive: bool | None = None,
-    spoiler_text: str | None = None,
-) -> HydratedPost:
-    """Change caption, content warning and alt texts, keeping every earlier version in
-    the history."""
-    item = await access_post(session, post_id, viewer=editor)
-    if item.post.account_id != editor.id:
-        raise forbidden()
-    if media_ids is not None and [int(i) for i in media_ids if i.isdigit()] != [
-        m.id for m in item.media
-    ]:
-        raise unprocessable("the photos of a post cannot be changed", field="media_ids")
-    unknown = set(descriptions) - {m.id for m in item.media}
-    if unknown:
-        raise unprocessable(
-            "media_attributes names media not in this post", field="media_attributes"
-        )
-    new_caption = item.post.caption if caption is None else caption
-    new_spoiler = item.post.spoiler_text if spoiler_text is None else spoiler_text
-    check_caption(new_caption, limit=ctx.settings.max_caption_chars, spoiler_text=new_spoiler)
-    post = item.post
-    if not await session.scalar(select(PostEdit.id).where(PostEdit.post_id == post.id).limit(1)):
-        # The first edit also records the original, so the history starts where the post did.
-        session.add(
-            PostEdit(
-                id=ids.next_id(shard_of(post.account_id)),
-                post_id=post.id,
-                caption=post.caption,
-                media_descriptions=_media_descriptions(item),
-                created_at=post.created_at,
-            )
-        )
-    await media.do_update_descriptions(session, post_id=post.id, descriptions=descriptions)
-    for m in item.media:
-        if m.id in descriptions:
-            m.description = descriptions[m.id]
-    now = utcnow()
-    post.caption = new_caption
-    post.spoiler_text = new_spoiler
-    if sensitive is not None:
-        post.sensitive = sensitive
-    post.edited_at = now
-    post.version += 1
-    await session.flush()
-    await _remention(session, post=post, before=mentioned_ids(post), ctx=ctx)
-    session.add(
-        PostEdit(
-            id=ids.next_id(shard_of(post.account_id)),
-            post_id=post.id,
-            caption=new_caption,
-            media_descriptions=_media_descriptions(item),
-            created_at=now,
-        )
-    )
-    await session.flush()
-    return item
-
-
-async def edit_history(
-    session: AsyncSession, *, post_id: int, viewer: Account | None
-) -> tuple[HydratedPost, list[PostEdit]]:
-    item = await access_post(session, post_id, viewer=viewer)
-    edits = list(
-        await session.scalars(
-            select(PostEdit).where(PostEdit.post_id == item.post.id).order_by(PostEdit.id)
-        )
-    )
-    if not edits:
-        edits = [
-            PostEdit(
-                id=item.post.id,
-                post_id=item.post.id,
-                caption=item.post.caption,
-                media_descriptions=_media_descriptions(item),
-                created_at=item.post.created_at,
-            )
-        ]
-    return item, edits
 
 
 async def do_delete_post(
@@ -372,7 +258,7 @@ async def do_delete_post(
         await media.do_delete_for_post(session, ctx=ctx, post_id=post.id)
         await accounts.adjust_counts(session, actor.id, statuses=-1)
     else:
-        root_owner_id = await _root_owner_id(session, post)
+        root_owner_id = await thread_owner_id(session, post)
         if actor.id not in (post.account_id, root_owner_id):
             raise forbidden()
         rows = await threads.thread_rows(session, root_id=post.root_id)

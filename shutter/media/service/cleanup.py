@@ -7,7 +7,8 @@ Two periodic jobs keep the store clean of anything else: `media.purge_unattached
 (uploads never attached to a post, after SHUTTER_MEDIA_UNATTACHED_HOURS) and
 `media.sweep_orphans` (stored files no row refers to: a crash between writing a file
 and committing its row, a replaced avatar or thumbnail). Both work in bounded slices and
-enqueue their own continuation, so no run outlives its job lease.
+enqueue their own continuation, so no run outlives its job lease. The job handlers (and
+the periodic schedule) are in shutter/media/jobs.py; the work they do is here.
 """
 
 from __future__ import annotations
@@ -18,18 +19,14 @@ from functools import partial
 from typing import Any
 
 import anyio.to_thread
-import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
-from shutter.infra.jobs import JobKind, enqueue, handles
-from shutter.infra.periodic import periodic
+from shutter.infra.jobs import JobKind, enqueue
 from shutter.media.models import Media
-
-log = structlog.get_logger("shutter.media.cleanup")
 
 AVATAR_PREFIX = "a/"
 _ROWS_PER_BATCH = 200
@@ -110,13 +107,15 @@ async def _avatars_in_use(
     return {key for key in await session.scalars(query) if key}
 
 
-@handles(DELETE_FILES)
-async def delete_files(ctx: AppContext, payload: dict[str, Any]) -> None:
-    keys: list[str] = list(payload.get("keys") or [])
-    avatars: list[str] = list(payload.get("avatars") or [])
+async def delete_files(
+    ctx: AppContext, *, keys: list[str], avatars: list[str], account_id: int | None
+) -> None:
+    """Delete stored files after the commit that dropped their rows; an avatar only once
+    no other account uses it and it is old enough (else a delayed job looks again)."""
+    keys = list(keys)
     if avatars:
         async with ctx.db.read() as session:
-            in_use = await _avatars_in_use(session, avatars, excluding=payload.get("account_id"))
+            in_use = await _avatars_in_use(session, avatars, excluding=account_id)
         settled = utcnow() - _AVATAR_SETTLE
         unsettled: list[str] = []
         for key in avatars:
@@ -130,7 +129,7 @@ async def delete_files(ctx: AppContext, payload: dict[str, Any]) -> None:
                 enqueue(
                     session,
                     DELETE_FILES,
-                    {"avatars": unsettled, "account_id": payload.get("account_id")},
+                    {"avatars": unsettled, "account_id": account_id},
                     delay=_AVATAR_SETTLE.total_seconds(),
                 )
     if keys:
@@ -167,15 +166,6 @@ async def purge_unattached(ctx: AppContext, *, now: datetime | None = None) -> t
         if len(rows) < _ROWS_PER_BATCH:
             return purged, True
     return purged, False
-
-
-@handles(PURGE_UNATTACHED)
-async def purge_unattached_job(ctx: AppContext, payload: dict[str, Any]) -> None:
-    purged, finished = await purge_unattached(ctx)
-    if not finished:
-        async with ctx.db.write() as session:
-            enqueue(session, PURGE_UNATTACHED, {})
-    log.info("media_purged", rows=purged, finished=finished)
 
 
 def _media_id_of(key: str) -> int | None:
@@ -221,17 +211,3 @@ async def sweep_orphans(
             deleted.extend(orphans)
         after = page[-1].key
     return deleted, after
-
-
-@handles(SWEEP_ORPHANS)
-async def sweep_orphans_job(ctx: AppContext, payload: dict[str, Any]) -> None:
-    now = datetime.fromisoformat(payload["now"]) if payload.get("now") else utcnow()
-    deleted, resume = await sweep_orphans(ctx, now=now, after=payload.get("after", ""))
-    if resume is not None:
-        async with ctx.db.write() as session:
-            enqueue(session, SWEEP_ORPHANS, {"after": resume, "now": now.isoformat()})
-    log.info("media_swept", deleted=len(deleted), resume_after=resume)
-
-
-periodic(PURGE_UNATTACHED, every=lambda settings: settings.media_purge_interval_seconds)
-periodic(SWEEP_ORPHANS, every=lambda settings: settings.media_sweep_interval_seconds)

@@ -22,14 +22,21 @@ from shutter.posts.models import Post
 
 async def root_of(session: AsyncSession, post: Post) -> tuple[Post, Account] | None:
     """The top post of a comment's thread with its author (None if it is gone)."""
-    row = (
-        await session.execute(
-            select(Post, Account)
-            .join(Account, Account.id == Post.account_id)
-            .where((Post.id == post.root_id) & Account.suspended_at.is_(None))
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
+    return (await roots_of(session, [post])).get(post.root_id or 0)
+
+
+async def roots_of(session: AsyncSession, posts: list[Post]) -> dict[int, tuple[Post, Account]]:
+    """The top posts of these comments' threads with their authors, by id, in one query
+    (gone ones, and those of suspended authors, are missing)."""
+    wanted = {post.root_id for post in posts if post.root_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Post, Account)
+        .join(Account, Account.id == Post.account_id)
+        .where(Post.id.in_(wanted) & Account.suspended_at.is_(None))
+    )
+    return {root.id: (root, author) for root, author in rows.all()}
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The social graph: follows and follow requests, and the edge writes the safety actions
-(shutter/graph/safety.py) share."""
+(shutter/graph/service/safety.py) share."""
 
 from __future__ import annotations
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.events import AccountOpened
 from shutter.accounts.models import Account, Credential
-from shutter.auth.credentials import password_hasher
+from shutter.accounts.service import links
+from shutter.auth.credentials import hash_password
 from shutter.graph.models import FollowRequest
 from shutter.infra.context import AppContext
 from shutter.infra.db import account_changed, utcnow
@@ -32,6 +32,18 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 
 
+def check_email(email: str, *, field: str = "email") -> None:
+    if len(email) > 254 or not EMAIL_RE.fullmatch(email):
+        raise unprocessable(f"{field} is not a valid address", field=field)
+
+
+def check_new_password(password: str, *, field: str = "password") -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise unprocessable(
+            f"{field} must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field=field
+        )
+
+
 def check_signup(*, username: str, email: str, password: str) -> None:
     if not USERNAME_RE.fullmatch(username):
         raise unprocessable(
@@ -39,20 +51,25 @@ def check_signup(*, username: str, email: str, password: str) -> None:
             "and neither start nor end with a dot",
             field="username",
         )
-    if len(email) > 254 or not EMAIL_RE.fullmatch(email):
-        raise unprocessable("email is not a valid address", field="email")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise unprocessable(
-            f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters", field="password"
+    check_email(email)
+    check_new_password(password)
+
+
+async def email_taken(session: AsyncSession, email: str, *, by_other_than: int = 0) -> bool:
+    """Whether an account (other than `by_other_than`) has this address, in any case."""
+    return (
+        await session.scalar(
+            select(Credential.account_id).where(
+                Credential.email_lower == email.lower(), Credential.account_id != by_other_than
+            )
         )
+    ) is not None
 
 
 async def _taken(session: AsyncSession, *, username: str, email: str) -> None:
     if await session.scalar(select(Account.id).where(Account.username_lower == username.lower())):
         raise unprocessable("username is already taken", field="username")
-    if await session.scalar(
-        select(Credential.account_id).where(Credential.email_lower == email.lower())
-    ):
+    if await email_taken(session, email):
         raise unprocessable("email is already taken", field="email")
 
 
@@ -64,12 +81,23 @@ async def do_create_account(
     email: str,
     password: str,
     role: str = "user",
+    approved: bool = True,
+    signup_reason: str | None = None,
+    invite_id: int | None = None,
 ) -> Account:
-    """Create an account with its credential; 422 when a rule or uniqueness fails."""
+    """Create an account with its credential; 422 when a rule or uniqueness fails.
+
+    An account not `approved` is pending until `registrations.do_approve_account`.
+
+    When confirmation is required the address is confirmed by the link of a mail sent
+    now (shutter/accounts/service/links.py), and until then the account's tokens serve little
+    (auth/deps.py); otherwise the account is accepted as it signed up.
+    """
     check_signup(username=username, email=email, password=password)
     await _taken(session, username=username, email=email)
-    password_hash = await asyncio.to_thread(password_hasher(settings).hash, password)
+    password_hash = await hash_password(settings, password)
     now = utcnow()
+    confirm_by_mail = settings.require_email_confirmation
     account = Account(
         id=ids.next_id(ids.new_shard()),
         username=username,
@@ -79,6 +107,7 @@ async def do_create_account(
         website="",
         locked=False,
         role=role,
+        approved_at=now if approved else None,
         created_at=now,
         updated_at=now,
     )
@@ -89,6 +118,9 @@ async def do_create_account(
             email=email,
             email_lower=email.lower(),
             password_hash=password_hash,
+            confirmed_at=None if confirm_by_mail else now,
+            signup_reason=signup_reason,
+            invite_id=invite_id,
             created_at=now,
         )
     )
@@ -96,18 +128,25 @@ async def do_create_account(
         await session.flush()
     except IntegrityError:  # a concurrent sign-up took the name between check and insert
         raise unprocessable("username or email is already taken", field="username") from None
+    if confirm_by_mail:
+        links.enqueue_link(session, purpose=links.CONFIRM_EMAIL, email=email, account_id=account.id)
     return account
 
 
 async def access_account(session: AsyncSession, account_id: int | str) -> Account:
-    """The active account with this id, or 404."""
+    """The active account with this id, or 404 (also while it awaits approval, as
+    Mastodon hides pending accounts)."""
     key = parse_id(account_id)
     if key is None:
         raise not_found("Account")
     account = await session.get(Account, key)
-    if account is None or account.suspended_at is not None:
+    if account is None or not _visible(account):
         raise not_found("Account")
     return account
+
+
+def _visible(account: Account) -> bool:
+    return account.suspended_at is None and account.approved_at is not None
 
 
 async def lock_accounts(session: AsyncSession, account_ids: list[int]) -> None:
@@ -137,7 +176,7 @@ async def lookup_account(session: AsyncSession, acct: str) -> Account:
     """Resolve `username` or `username@this-host` (no federation: other hosts are 404)."""
     username = acct.strip().lstrip("@").split("@", 1)[0].lower()
     account = await session.scalar(select(Account).where(Account.username_lower == username))
-    if account is None or account.suspended_at is not None:
+    if account is None or not _visible(account):
         raise not_found("Account")
     return account
 
