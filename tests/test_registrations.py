@@ -387,3 +387,22 @@ async def test_operators_approve_and_reject_from_the_command_line(tmp_path: Path
     assert await _approved_at(var_dir, "bob") == []
     missing = run_shutter(["accounts", "approve", "nobody"], env)
     assert missing.returncode == 1 and "Account not found" in missing.stderr
+
+
+async def test_an_account_made_outside_sign_up_is_never_pending(ctx: AppContext) -> None:
+    """A row written without `approved_at` (a benchmark's seed, an import) is approved:
+    only a sign-up under approval makes a pending account."""
+    async with ctx.db.write() as session:
+        session.add(
+            Account(
+                id=4242,
+                username="seeded",
+                username_lower="seeded",
+                display_name="",
+                note="",
+                website="",
+            )
+        )
+    async with ctx.db.read() as session:
+        seeded = await session.get(Account, 4242)
+        assert seeded is not None and seeded.approved_at is not None

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, false, null
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shutter.infra.db import Base, UTCDateTime, utcnow
+
+# Assigned to `Account.approved_at` to store NULL despite the column's default.
+PENDING: Any = null()
 
 
 class Account(Base):
@@ -33,7 +37,10 @@ class Account(Base):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # None while a sign-up awaits approval (SHUTTER_REGISTRATIONS=approval): its token is
     # refused (auth/deps.py) and others do not find it (shutter/accounts/service/).
-    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Approved unless said otherwise, so an account made any other way (the CLI, an
+    # import, a benchmark's seed) is never pending by accident; a pending sign-up
+    # writes NULL explicitly (`PENDING`).
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

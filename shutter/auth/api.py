@@ -28,7 +28,7 @@ from shutter.auth.schemas import (
     token_json,
 )
 from shutter.auth.scopes import KNOWN, parse_scopes, within
-from shutter.auth.service import Caller, OAuthError
+from shutter.auth.service import Caller, OAuthError, grants
 from shutter.auth.usage import device_of
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import error_response
@@ -82,13 +82,11 @@ async def token(
     scope = body.scope or body.scopes
     device = device_of(request)  # shown in the owner's sessions list
     if body.grant_type == "client_credentials":
-        issued = await service.grant_client_credentials(
-            session, app=app, scope=scope, device=device
-        )
+        issued = await grants.grant_client_credentials(session, app=app, scope=scope, device=device)
     elif body.grant_type == "password":
         # Limited per account as well as per IP (the gate), so spreading guesses over
         # addresses does not help.
-        issued = await service.grant_password(
+        issued = await grants.grant_password(
             session,
             settings=ctx.settings,
             limiter=ctx.ratelimiter,
@@ -100,7 +98,7 @@ async def token(
         )
     elif body.grant_type == "authorization_code":
         try:
-            issued = await service.grant_authorization_code(
+            issued = await grants.grant_authorization_code(
                 session,
                 events=ctx.events,
                 app=app,
@@ -109,11 +107,11 @@ async def token(
                 code_verifier=body.code_verifier,
                 device=device,
             )
-        except service.CodeReplayed as replayed:
+        except grants.CodeReplayed as replayed:
             # Answered, not raised: the revocation of what the code gave must commit.
             return error_response(replayed, headers=NO_STORE)
     elif body.grant_type == "refresh_token":
-        issued = await service.grant_refresh_token(
+        issued = await grants.grant_refresh_token(
             session,
             events=ctx.events,
             app=app,
@@ -249,7 +247,7 @@ async def authorize_submit(
         if redirect_uri == OOB:
             return HTMLResponse(code_page(None), status_code=403)
         return _redirect(redirect_uri, {"error": "access_denied", "state": fields["state"]})
-    account = await service.authenticate_login(
+    account = await grants.authenticate_login(
         session,
         settings=ctx.settings,
         limiter=ctx.ratelimiter,
@@ -262,7 +260,7 @@ async def authorize_submit(
     if await confirmation_missing(session, settings=ctx.settings, account_id=account.id):
         page = authorize_page(app.name, scopes, fields, token, error=UNCONFIRMED + ".")
         return HTMLResponse(page, status_code=403)
-    code = await service.do_create_code(
+    code = await grants.do_create_code(
         session,
         app=app,
         account=account,

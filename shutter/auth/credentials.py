@@ -44,7 +44,7 @@ class Login:
 async def find_login(session: AsyncSession, login: str) -> Login:
     """The account whose username or e-mail is `login`, in any case, spaces around ignored.
 
-    Log-in limits count against what this finds (shutter/auth/service.py), so every
+    Log-in limits count against what this finds (shutter/auth/service/grants.py), so every
     spelling that names an account shares its budget.
     """
     normalised = login.strip().lower()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.events import AccountOpened
-from shutter.accounts.models import Account, Credential
+from shutter.accounts.models import PENDING, Account, Credential
 from shutter.accounts.service import links
 from shutter.auth.credentials import hash_password
 from shutter.graph.models import FollowRequest
@@ -107,7 +107,7 @@ async def do_create_account(
         website="",
         locked=False,
         role=role,
-        approved_at=now if approved else None,
+        approved_at=now if approved else PENDING,
         created_at=now,
         updated_at=now,
     )
