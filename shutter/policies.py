@@ -13,6 +13,8 @@ A post *addresses* the accounts it mentions and the account it replies to. The a
 always sees their own post. A locked account's public and unlisted posts count as
 `private` while it stays locked (a private account shows nothing to strangers, as on
 Instagram); a block either way hides everything; a suspended author's posts are gone.
+A comment shows only where its top post shows, and then always to that post's owner
+(`may_open`, `openable_sql`): a comment on a private post is as private as the post.
 
 `may_see_post` decides from relations already loaded (`Relations`, one query for many
 authors: see `load_relations`); `visible_sql` is the same rule as a SQL condition over
@@ -209,26 +211,28 @@ def visible_sql(*, signed_in: bool, post: Any = Post, author: Any = Account) -> 
 
 @cache
 def openable_sql(*, signed_in: bool) -> ColumnElement[bool]:
-    """`may_open` in SQL, for pages that may list comments (favourites, bookmarks): a top
-    post by `visible_sql`; a comment if its top post shows to the viewer (by audience,
-    author not suspended nor blocked either way) and the comment does too, or the viewer
-    owns the top post. Same query shape and bind parameters as `visible_sql`; built once
+    """`may_open` in SQL, for pages that may list comments (favourites, bookmarks): the
+    post shows by `visible_sql` (or the viewer owns the comment's top post), and a
+    comment's top post shows too (by audience, its author neither suspended nor blocked
+    either way). Same query shape and bind parameters as `visible_sql`; built once
     (building it cost more than running it)."""
     root, root_author = aliased(Post), aliased(Account)
-    shown = visible_sql(signed_in=signed_in)
-    root_shows = (
+    # The comment's own audience stays at the page query's level: a condition on `posts`
+    # nested two subqueries deep would not be correlated to the page's row.
+    root_shows = exists().where(
         (root.id == Post.root_id)
         & (root_author.id == root.account_id)
         & root_author.suspended_at.is_(None)
         & visible_sql(signed_in=signed_in, post=root, author=root_author)
     )
+    shown = visible_sql(signed_in=signed_in)
     if signed_in:
         viewer: Any = bindparam("viewer")
-        root_shows = root_shows & root.account_id.not_in(blocked_either_way_query(viewer_id=viewer))
-        shown = shown | (root.account_id == viewer)
-    return (Post.root_id.is_(None) & visible_sql(signed_in=signed_in)) | exists().where(
-        root_shows & shown
-    )
+        root_shows = root_shows.where(
+            root.account_id.not_in(blocked_either_way_query(viewer_id=viewer))
+        )
+        shown = shown | exists().where((root.id == Post.root_id) & (root.account_id == viewer))
+    return shown & (Post.root_id.is_(None) | root_shows)
 
 
 def listed_publicly_sql() -> ColumnElement[bool]:
