@@ -136,6 +136,7 @@ async def test_sessions_list_apps_devices_and_addresses(
     listed = await _sessions(phone, on_phone)
     by_app = {s["app"]["name"]: s for s in listed}
     assert set(by_app) == {"PhotoPhone", "DeskShutter", "tests"}  # "tests": the sign-up's
+    assert by_app["tests"]["issued_user_agent"].startswith("python-httpx/")
     assert [s["current"] for s in listed].count(True) == 1
     mine = by_app["PhotoPhone"]
     assert mine["current"] is True

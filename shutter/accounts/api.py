@@ -22,6 +22,7 @@ from shutter.auth import service as auth
 from shutter.auth.deps import app_token, user
 from shutter.auth.schemas import token_json
 from shutter.auth.service import Caller
+from shutter.auth.usage import device_of
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError
 from shutter.infra.http import NO_STORE, entity_response, json_response
@@ -35,6 +36,7 @@ oauth_router = APIRouter()
 @router.post("")
 async def sign_up(
     ctx: Ctx,
+    request: Request,
     session: WriteSession,
     caller: Annotated[Caller, Depends(app_token("write:accounts"))],
     body: SignUpParams = params(SignUpParams),
@@ -50,7 +52,9 @@ async def sign_up(
         reason=body.reason,
         invite_code=body.invite_code,
     )
-    issued = await auth.issue_sign_up_token(session, caller=caller, account=account)
+    issued = await auth.issue_sign_up_token(
+        session, caller=caller, account=account, device=device_of(request)
+    )
     return json_response(token_json(issued.token, issued.raw, issued.raw_refresh), headers=NO_STORE)
 
 
