@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import test_settings as settings_for_tests
 from tests.support.api import User, app_token, post_photo, register_app, sign_up
+from tests.support.credentials import password_grant
 from tests.support.instances import Instance
 from tests.support.live import run_shutter, shutter_env
 from tests.support.schema import assert_entity
@@ -65,17 +66,7 @@ async def test_a_status_source_needs_read_statuses(client: httpx.AsyncClient) ->
     app = await register_app(client, scopes="read write")
 
     async def token(scope: str) -> User:
-        response = await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "username": "ana",
-                "password": PASSWORD,
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": scope,
-            },
-        )
+        response = await password_grant(client, "ana", PASSWORD, app=app, scope=scope)
         assert response.status_code == 200, response.text
         return User(id=ana.id, username="ana", token=response.json()["access_token"])
 

@@ -18,6 +18,7 @@ from shutter.infra.context import AppContext
 from shutter.infra.ids import ids
 from tests.conftest import BASE_URL
 from tests.support.api import User, app_token, register_app, sign_up
+from tests.support.credentials import password_grant
 
 PASSWORD = "correct horse battery"
 CALLBACK = "https://app.example/cb"
@@ -239,17 +240,7 @@ async def test_userinfo_answers_openid_claims_for_the_profile_scope(
     app = await register_app(client, scopes="read profile")
 
     async def token_for(scope: str) -> str:
-        response = await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "username": "ana",
-                "password": PASSWORD,
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": scope,
-            },
-        )
+        response = await password_grant(client, "ana", PASSWORD, app=app, scope=scope)
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 

@@ -4,13 +4,11 @@ reset by a mailed, single-use, expiring link, followed through the app as a pers
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +28,7 @@ from tests.support.api import sign_up
 from tests.support.credentials import BROWSER, PASSWORD, bearer, form_of, log_in, password_grant
 from tests.support.live import LiveServer, start_server
 from tests.support.mail import MailingApi, MailServer, mail_server, mailing
+from tests.support.streams import open_sse, sse_ends, sse_event
 
 __all__ = ["mail_server"]  # a fixture used by these tests
 
@@ -139,17 +138,7 @@ async def test_a_change_needs_a_user_token_with_write_accounts(api: MailingApi) 
             },
         )
     ).json()
-    token = await api.http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": "ana",
-            "password": PASSWORD,
-            "scope": "read",
-        },
-    )
+    token = await password_grant(api.http, "ana", app=app, scope="read")
     read_only = token.json()["access_token"]
     assert (await _change(api.http, read_only)).status_code == 403
     assert (await api.http.post("/api/v1/shutter/password", data={})).status_code == 401
@@ -190,32 +179,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-@contextlib.asynccontextmanager
-async def _sse(http: httpx.AsyncClient, token: str) -> AsyncIterator[AsyncIterator[str]]:
-    async with http.stream("GET", "/api/v1/streaming/user", headers=bearer(token)) as answer:
-        assert answer.status_code == 200
-        lines = answer.aiter_lines()
-        assert await asyncio.wait_for(lines.__anext__(), 1) == ":)"
-        yield lines
-
-
-async def _ended(lines: AsyncIterator[str], within: float) -> bool:
-    try:
-        async with asyncio.timeout(within):
-            async for _line in lines:
-                pass
-    except TimeoutError:
-        return False
-    return True
-
-
-async def _next_event(lines: AsyncIterator[str], wait: float = 2.0) -> dict[str, Any]:
-    while True:
-        line = await asyncio.wait_for(lines.__anext__(), wait)
-        if line.startswith("data: "):
-            return dict(json.loads(line.removeprefix("data: ")))
-
-
 async def test_a_change_ends_the_other_tokens_open_streams(server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         ana = await sign_up(http, f"ana{uuid.uuid4().hex[:8]}")
@@ -224,13 +187,13 @@ async def test_a_change_ends_the_other_tokens_open_streams(server: LiveServer) -
         socket_url = server.url.replace("http://", "ws://") + "/api/v1/streaming"
         async with (
             websockets.connect(f"{socket_url}?access_token={ended}&stream=user") as socket,
-            _sse(http, ended) as ended_lines,
-            _sse(http, kept) as kept_lines,
+            open_sse(http, "/api/v1/streaming/user", bearer(ended)) as ended_lines,
+            open_sse(http, "/api/v1/streaming/user", bearer(kept)) as kept_lines,
         ):
             await asyncio.sleep(0.2)  # the streams listen before the change
             started = time.monotonic()
             assert (await _change(http, kept)).status_code == 200
-            assert await _ended(ended_lines, within=2.0)
+            assert await sse_ends(ended_lines, within=2.0)
             with pytest.raises(websockets.ConnectionClosed):
                 async with asyncio.timeout(2.0):
                     while True:
@@ -240,7 +203,7 @@ async def test_a_change_ends_the_other_tokens_open_streams(server: LiveServer) -
             # The changer's own stream goes on: it hears of a new follower.
             followed = await http.post(f"/api/v1/accounts/{ana.id}/follow", headers=bo.headers)
             assert followed.status_code == 200, followed.text
-            assert (await _next_event(kept_lines))["account"]["id"] == bo.id
+            assert json.loads((await sse_event(kept_lines))["data"])["account"]["id"] == bo.id
 
 
 # --- reset -------------------------------------------------------------------------------

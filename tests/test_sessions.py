@@ -22,7 +22,7 @@ from shutter.infra.context import AppContext
 from shutter.notifications.streaming import READ_SCOPES, next_event
 from tests.conftest import BASE_URL
 from tests.support.api import User, sign_up
-from tests.support.credentials import PASSWORD, bearer
+from tests.support.credentials import bearer, password_grant
 from tests.support.feed_stores import redis_space
 from tests.support.instances import Instance, token_queries
 
@@ -73,17 +73,7 @@ async def _register(http: httpx.AsyncClient, name: str, website: str) -> dict[st
 async def _log_in(
     http: httpx.AsyncClient, app: dict[str, Any], user: User, scope: str = "read write"
 ) -> str:
-    answer = await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": user.username,
-            "password": PASSWORD,
-            "scope": scope,
-        },
-    )
+    answer = await password_grant(http, user.username, app=app, scope=scope)
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["access_token"]
     return token

@@ -32,9 +32,11 @@ from shutter.infra.db import utcnow
 from shutter.infra.migrate import upgrade
 from shutter.notifications.streaming import READ_SCOPES, next_event
 from tests.support.api import User, post_photo, register_app, sign_up
+from tests.support.credentials import password_grant
 from tests.support.feed_stores import redis_cluster_url, redis_space
 from tests.support.live import LiveServer, start_server
 from tests.support.schema import assert_entity
+from tests.support.streams import open_sse, sse_ends, sse_event, ws_closed
 
 __all__ = ["redis_cluster_url"]  # a fixture used by these tests
 
@@ -291,16 +293,7 @@ class Login:
 
 async def _log_in(http: httpx.AsyncClient, user: User) -> Login:
     app = await register_app(http)
-    answer = await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": user.username,
-            "password": "correct horse battery",
-        },
-    )
+    answer = await password_grant(http, user.username, app=app, scope=None)
     assert answer.status_code == 200, answer.text
     return Login(answer.json()["access_token"], answer.json()["refresh_token"], app)
 
@@ -318,51 +311,6 @@ async def _revoke(http: httpx.AsyncClient, login: Login) -> None:
     assert revoked.status_code == 200, revoked.text
 
 
-@contextlib.asynccontextmanager
-async def _sse(
-    http: httpx.AsyncClient, login: Login, path: str
-) -> AsyncIterator[AsyncIterator[str]]:
-    """The lines of an open SSE stream, past its opening `:)`."""
-    async with http.stream("GET", path, headers=login.headers) as response:
-        assert response.status_code == 200
-        lines = response.aiter_lines()
-        assert await asyncio.wait_for(lines.__anext__(), 1) == ":)"
-        yield lines
-
-
-async def _sse_ends(lines: AsyncIterator[str], within: float) -> bool:
-    """Whether the stream finishes within `within` seconds (heartbeats may come first)."""
-    try:
-        async with asyncio.timeout(within):
-            async for _line in lines:
-                pass
-    except TimeoutError:
-        return False
-    return True
-
-
-async def _ws_closed(socket: ClientConnection, within: float) -> int | None:
-    """The close code if the server closes the socket within `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while True:
-                await socket.recv()
-    except websockets.ConnectionClosed:
-        return socket.close_code
-    except TimeoutError:
-        return None
-
-
-async def _sse_event(lines: AsyncIterator[str], wait: float = 2.0) -> dict[str, str]:
-    event: dict[str, str] = {}
-    while "data" not in event:
-        line = await asyncio.wait_for(lines.__anext__(), wait)
-        if line and not line.startswith(":"):
-            key, _, value = line.partition(": ")
-            event[key] = value
-    return event
-
-
 async def _revocation_ends_only_that_tokens_streams(
     on_streams: LiveServer, http: httpx.AsyncClient, revoker: httpx.AsyncClient
 ) -> None:
@@ -378,14 +326,14 @@ async def _revocation_ends_only_that_tokens_streams(
         websockets.connect(
             ws_url(on_streams, f"?access_token={kept.token}&stream=user")
         ) as ws_kept,
-        _sse(http, gone, notification) as sse_gone,
-        _sse(http, kept, notification) as sse_kept,
+        open_sse(http, notification, gone.headers) as sse_gone,
+        open_sse(http, notification, kept.headers) as sse_kept,
     ):
         await asyncio.sleep(0.2)  # the streams listen before the revocation
         started = time.monotonic()
         await _revoke(revoker, gone)
-        assert await _ws_closed(ws_gone, within=2.0) == 1008
-        assert await _sse_ends(sse_gone, within=2.0)
+        assert await ws_closed(ws_gone, within=2.0) == 1008
+        assert await sse_ends(sse_gone, within=2.0)
         assert time.monotonic() - started < 2.0
         # The account's other token still streams, on both protocols.
         await _follow(revoker, bo, ana)
@@ -393,7 +341,7 @@ async def _revocation_ends_only_that_tokens_streams(
         while message["event"] != "notification":
             message = await _message(ws_kept, wait=2.0)
         assert json.loads(message["payload"])["account"]["id"] == bo.id
-        assert json.loads((await _sse_event(sse_kept))["data"])["account"]["id"] == bo.id
+        assert json.loads((await sse_event(sse_kept))["data"])["account"]["id"] == bo.id
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with websockets.connect(ws_url(on_streams, f"?access_token={gone.token}")):
             pass
@@ -413,7 +361,7 @@ async def test_refreshing_a_token_ends_the_old_tokens_streams(
     old = await _log_in(http, ana)
     async with (
         websockets.connect(ws_url(server, f"?access_token={old.token}")) as socket,
-        _sse(http, old, "/api/v1/streaming/user") as lines,
+        open_sse(http, "/api/v1/streaming/user", old.headers) as lines,
     ):
         await asyncio.sleep(0.2)
         app = old.app
@@ -427,8 +375,8 @@ async def test_refreshing_a_token_ends_the_old_tokens_streams(
             },
         )
         assert refreshed.status_code == 200, refreshed.text
-        assert await _ws_closed(socket, within=2.0) == 1008
-        assert await _sse_ends(lines, within=2.0)
+        assert await ws_closed(socket, within=2.0) == 1008
+        assert await sse_ends(lines, within=2.0)
 
 
 async def test_a_stream_that_missed_the_revocation_ends_at_its_next_check(

@@ -15,21 +15,26 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
 async def password_grant(
-    http: httpx.AsyncClient, login: str, password: str = PASSWORD
+    http: httpx.AsyncClient,
+    login: str,
+    password: str = PASSWORD,
+    *,
+    app: dict[str, Any] | None = None,
+    scope: str | None = "read write",
 ) -> httpx.Response:
-    """POST /oauth/token with the password grant, through an app of its own."""
-    app = await register_app(http)
-    return await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": login,
-            "password": password,
-            "scope": "read write",
-        },
-    )
+    """POST /oauth/token with the password grant, through `app` (an app of its own if
+    none); `scope` None leaves the scope out (the app's default)."""
+    app = app or await register_app(http)
+    data = {
+        "grant_type": "password",
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+        "username": login,
+        "password": password,
+    }
+    if scope is not None:
+        data["scope"] = scope
+    return await http.post("/oauth/token", data=data)
 
 
 async def log_in(http: httpx.AsyncClient, login: str, password: str = PASSWORD) -> str:
