@@ -42,7 +42,6 @@ class PageRow(NamedTuple):
     favourites_count: int
     replies_count: int
     author_id: int
-    author_locked: bool
     cursor: int
     # The viewer's own flags, when the page query selected them (see with_cache_keys).
     favourited: bool | None = None
@@ -79,7 +78,6 @@ def with_cache_keys(
         Post.favourites_count,
         Post.replies_count,
         Post.account_id,
-        Account.locked,
         cursor if cursor is not None else post_id,
     )
     return query.add_columns(*_viewer_flags()) if with_flags else query
