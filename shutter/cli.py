@@ -306,7 +306,7 @@ def approve_account(username: Annotated[str, typer.Argument(help="The pending ac
 
     async def approve(session: AsyncSession) -> None:
         account_id = await registrations.account_id_named(session, username)
-        await registrations.do_approve_account(session, account_id=account_id)
+        await registrations.do_approve_account(session, settings=_settings(), account_id=account_id)
 
     _in_transaction(approve)
     out.print(f"Approved @{username}.", highlight=False)
@@ -319,7 +319,7 @@ def reject_account(username: Annotated[str, typer.Argument(help="The pending acc
 
     async def reject(session: AsyncSession) -> None:
         account_id = await registrations.account_id_named(session, username)
-        await registrations.do_reject_account(session, account_id=account_id)
+        await registrations.do_reject_account(session, settings=_settings(), account_id=account_id)
 
     _in_transaction(reject)
     out.print(f"Rejected @{username}.", highlight=False)

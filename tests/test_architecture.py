@@ -33,6 +33,8 @@ ORDER = (
     "notifications",
     "search",
     "instance",
+    "archive",
+    "moderation",
 )
 # Above every service: what assembles a process from them.
 TOP = {"app", "assembly", "cli", "__main__", "models", "web", "migrations"}

@@ -18,11 +18,15 @@ from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError
 from shutter.infra.settings import Settings
 from tests import conftest
+from tests.conftest import BASE_URL
 from tests.support.api import User, app_token, register_app, sign_up
 from tests.support.instances import Instance
 from tests.support.live import run_shutter, shutter_env
+from tests.support.mail import MailServer, mail_server, mailing
 from tests.support.roles import sign_up_with, staff
 from tests.support.schema import assert_entity
+
+__all__ = ["mail_server"]  # a fixture used by these tests
 
 PENDING = {"error": "Your login is currently pending approval"}
 
@@ -109,7 +113,9 @@ async def test_approval_leaves_the_account_pending_until_approved(
             assert credential.signup_reason == "I take photos of bridges"
 
         async with ctx.db.write() as session:
-            await registrations.do_approve_account(session, account_id=account.id)
+            await registrations.do_approve_account(
+                session, settings=ctx.settings, account_id=account.id
+            )
         me = await api.get("/api/v1/accounts/verify_credentials", headers=_bearer(token))
         assert me.status_code == 200 and me.json()["username"] == "ana"
         assert (await api.get("/api/v1/accounts/lookup?acct=ana")).status_code == 200
@@ -117,7 +123,9 @@ async def test_approval_leaves_the_account_pending_until_approved(
         # Approving again (or an account that never waited) is refused.
         async with ctx.db.write() as session:
             with pytest.raises(ApiError) as again:
-                await registrations.do_approve_account(session, account_id=account.id)
+                await registrations.do_approve_account(
+                    session, settings=ctx.settings, account_id=account.id
+                )
         assert again.value.status == 403
 
 
@@ -130,10 +138,32 @@ async def test_a_rejected_account_is_gone_and_its_name_free(
         account = await _account(ctx, "ana")
         assert account is not None
         async with ctx.db.write() as session:
-            await registrations.do_reject_account(session, account_id=account.id)
+            await registrations.do_reject_account(
+                session, settings=ctx.settings, account_id=account.id
+            )
         gone = await api.get("/api/v1/accounts/verify_credentials", headers=_bearer(token))
         assert gone.status_code == 401
         assert (await sign_up_with(api, "ana", reason="again")).status_code == 200
+
+
+async def test_the_person_is_mailed_the_decision(
+    database_url: str, ctx: AppContext, tmp_path: Path, mail_server: MailServer
+) -> None:
+    async with mailing(database_url, tmp_path, mail_server, registrations="approval") as api:
+        for name in ("ana", "bob"):
+            signed = await sign_up_with(api.http, name, reason="hi")
+            assert signed.status_code == 200, signed.text
+        ana, bob = await _account(ctx, "ana"), await _account(ctx, "bob")
+        assert ana is not None and bob is not None
+        async with ctx.db.write() as session:
+            await registrations.do_approve_account(
+                session, settings=ctx.settings, account_id=ana.id
+            )
+            await registrations.do_reject_account(session, settings=ctx.settings, account_id=bob.id)
+        await api.run_jobs()
+    approved = mail_server.last_to("ana@example.com")
+    assert "approved" in approved.subject and f"log in now at {BASE_URL}" in approved.text
+    assert "not accepted" in mail_server.last_to("bob@example.com").subject
 
 
 async def test_closed_refuses_sign_ups_without_an_invite(

@@ -88,3 +88,28 @@ def address_changing(settings: Settings, *, to: str, username: str, new_email: s
             "and cancels the change.",
         ),
     )
+
+
+def sign_up_approved(settings: Settings, *, to: str, username: str) -> Mail:
+    return Mail(
+        to=to,
+        subject=f"{settings.instance_title}: your account was approved",
+        text=_signed(
+            settings,
+            f"Welcome, @{username}! The moderators approved your account: you can log in "
+            f"now at {settings.base_url}.",
+        ),
+    )
+
+
+def sign_up_rejected(settings: Settings, *, to: str, username: str) -> Mail:
+    return Mail(
+        to=to,
+        subject=f"{settings.instance_title}: your sign-up was not accepted",
+        text=_signed(
+            settings,
+            f"The moderators did not accept the sign-up of @{username}. The account and "
+            "everything stored with it were deleted; the username and this address are "
+            "free again.",
+        ),
+    )

@@ -9,17 +9,30 @@ without the `reason` asked of those who wait.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Protocol
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shutter.accounts.models import Account
+from shutter.accounts import mails
+from shutter.accounts.events import AccountSignedUp
+from shutter.accounts.models import Account, Credential
 from shutter.accounts.service import do_create_account
 from shutter.accounts.service.invites import use_invite
 from shutter.infra.db import account_changed, utcnow
+from shutter.infra.domain import publish
 from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
+from shutter.infra.mail import Mail, enqueue_mail
 from shutter.infra.settings import Settings
 
 MAX_REASON = 1000
+
+
+class MailComposer(Protocol):
+    def __call__(self, *, to: str, username: str) -> Mail: ...
+
+
 CLOSED = "Registrations are closed: signing up needs an invite"
 
 
@@ -54,7 +67,7 @@ async def do_sign_up(
         raise ApiError(403, CLOSED)
     invite_id = await use_invite(session, code) if code else None
     approved = mode == "open" or invite_id is not None
-    return await do_create_account(
+    account = await do_create_account(
         session,
         settings=settings,
         username=username,
@@ -64,6 +77,8 @@ async def do_sign_up(
         signup_reason=check_reason(reason, required=not approved),
         invite_id=invite_id,
     )
+    await publish(session, AccountSignedUp(account_id=account.id, pending=not approved))
+    return account
 
 
 async def _pending(session: AsyncSession, account_id: int) -> Account:
@@ -75,22 +90,35 @@ async def _pending(session: AsyncSession, account_id: int) -> Account:
     return account
 
 
-async def do_approve_account(session: AsyncSession, *, account_id: int) -> Account:
-    """Let a pending account in: from the commit on its token works. 404 for no such
-    account, 403 for one that is not pending (Mastodon's admin API answers so)."""
+async def _tell(session: AsyncSession, account: Account, compose: MailComposer) -> None:
+    """Mail the person who signed up (once the caller's transaction commits)."""
+    credential = await session.get(Credential, account.id)
+    if credential is not None:
+        enqueue_mail(session, compose(to=credential.email, username=account.username))
+
+
+async def do_approve_account(
+    session: AsyncSession, *, settings: Settings, account_id: int
+) -> Account:
+    """Let a pending account in, and mail them: from the commit on its token works. 404
+    for no such account, 403 for one that is not pending (Mastodon's admin API answers
+    so)."""
     account = await _pending(session, account_id)
     account.approved_at = utcnow()
     account.updated_at = account.approved_at
     account_changed(session, account.id)  # callers remembered as pending are read again
     await session.flush()
+    await _tell(session, account, partial(mails.sign_up_approved, settings))
     return account
 
 
-async def do_reject_account(session: AsyncSession, *, account_id: int) -> None:
-    """Refuse a pending account: it is deleted with its credential and tokens, and its
-    username and address are free again (Mastodon's reject). 404 / 403 as approval."""
+async def do_reject_account(session: AsyncSession, *, settings: Settings, account_id: int) -> None:
+    """Refuse a pending account, and mail them: it is deleted with its credential and
+    tokens, and its username and address are free again (Mastodon's reject). 404 / 403
+    as approval."""
     account = await _pending(session, account_id)
     account_changed(session, account.id)
+    await _tell(session, account, partial(mails.sign_up_rejected, settings))
     # The foreign keys cascade (credentials, links, tokens); a pending account has
     # nothing else, since its token could not act.
     await session.execute(delete(Account).where(Account.id == account.id))
