@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-standalone lint format migrate worker clean
+.PHONY: run test test-standalone screenshots lint format migrate worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@# cluster tests put nginx (another) in front of several API processes.
 	command -v ffmpeg >/dev/null || { apt-get update && apt-get install -y ffmpeg; }
 	command -v nginx >/dev/null || { apt-get update && apt-get install -y nginx; }
+	@# The website's browser tests (tests/web) drive Debian's Chromium through Playwright;
+	@# never `playwright install` (no browser downloads).
+	test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -31,6 +34,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
+
+# The website's screenshots at 375x812 and 1280x800, light and dark, refreshed into
+# docs/screenshots/ (every test run also saves them in var/screenshots/, git-ignored).
+screenshots: $(VENV)/.installed-dev
+	SHUTTER_SCREENSHOTS=docs $(BIN)/pytest -q tests/web -k screenshots
 
 # The tests that read ../shared (the real-world media corpus, the Mastodon contract), run
 # as a fresh clone would: without it, on media the tests make themselves. CI runs this too.

@@ -1,6 +1,7 @@
 -- wrk script for bench/feed.py: every request carries the bearer token of a random
 -- seeded account, so the load reads 2,000 different home feeds, not one cached feed.
--- Usage: wrk -s bench/feed.lua <url> -- <file with one raw token per line>
+-- Usage: wrk -s bench/feed.lua <url> -- <file with one raw token per line> [cookie]
+-- With `cookie`, the token travels as the website's session cookie instead (bench/web_home.py).
 
 local threads = 0
 
@@ -10,11 +11,16 @@ function setup(thread)
 end
 
 local tokens = {}
+local header = "Authorization"
 
 function init(args)
+  local as_cookie = args[2] == "cookie"
+  if as_cookie then
+    header = "Cookie"
+  end
   for line in io.lines(args[1]) do
     if #line > 0 then
-      tokens[#tokens + 1] = "Bearer " .. line
+      tokens[#tokens + 1] = (as_cookie and "shutter_session=" or "Bearer ") .. line
     end
   end
   if #tokens == 0 then
@@ -24,5 +30,5 @@ function init(args)
 end
 
 function request()
-  return wrk.format(nil, nil, { ["Authorization"] = tokens[math.random(#tokens)] })
+  return wrk.format(nil, nil, { [header] = tokens[math.random(#tokens)] })
 end

@@ -6,21 +6,22 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
 
 from shutter import __version__
 from shutter.accounts.api import oauth_router as userinfo_router
 from shutter.accounts.api import router as accounts_router
 from shutter.accounts.credentials_api import router as credentials_router
 from shutter.accounts.invites_api import router as invites_router
+from shutter.accounts.leaving_api import router as leaving_router
+from shutter.archive.api import router as archive_router
 from shutter.assembly import create_context
 from shutter.auth.api import router as auth_router
 from shutter.auth.gate import GateMiddleware
 from shutter.auth.sessions_api import router as sessions_router
+from shutter.auth.two_factor_api import router as two_factor_router
 from shutter.feed.api import router as feed_router
 from shutter.graph.api import router as graph_router
 from shutter.infra.bodies import BodyLimitMiddleware
@@ -35,12 +36,14 @@ from shutter.infra.settings import Settings, load_settings
 from shutter.instance.api import router as instance_router
 from shutter.instance.rules_api import router as rules_router
 from shutter.media.api import router as media_router
+from shutter.moderation.api import router as moderation_router
+from shutter.moderation.reports_api import router as reports_router
 from shutter.notifications.api import router as notifications_router
+from shutter.notifications.push_api import router as push_router
 from shutter.notifications.streaming import router as streaming_router
 from shutter.posts.api import router as posts_router
 from shutter.search.api import router as search_router
-
-STATIC_DIR = Path(__file__).parent / "web" / "static"
+from shutter.web import site as web_site
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -103,15 +106,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_router,
         credentials_router,
         sessions_router,
+        two_factor_router,
         userinfo_router,
         streaming_router,
         instance_router,
         rules_router,
         invites_router,
+        leaving_router,
+        archive_router,
         search_router,
+        reports_router,
+        moderation_router,
+        push_router,
     ):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The website's pages after every API route (the API is what is requested most).
+    for router in web_site.ROUTERS:
+        app.include_router(router)
+    app.mount("/static", web_site.static_files(), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

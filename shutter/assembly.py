@@ -8,6 +8,7 @@ handle the same jobs and react to the same domain events (shutter/infra/domain.p
 from __future__ import annotations
 
 from shutter.accounts import jobs as _account_jobs  # noqa: F401  (job handlers)
+from shutter.archive import jobs as _archive_jobs  # noqa: F401  (exports, imports)
 from shutter.auth.callers import CALLERS, CallerCache
 from shutter.feed import jobs as _feed_jobs  # noqa: F401  (job handlers, event subscribers)
 from shutter.feed.store import FEED_STORE, create_feed_store
@@ -17,7 +18,9 @@ from shutter.infra.context import AppContext
 from shutter.infra.settings import Settings
 from shutter.instance.rules import RULES, RuleBook
 from shutter.media import jobs as _media_jobs  # noqa: F401
+from shutter.moderation import jobs as _moderation_jobs  # noqa: F401  (subscribers, renderers)
 from shutter.notifications import jobs as _notification_jobs  # noqa: F401
+from shutter.posts import jobs as _post_jobs  # noqa: F401
 
 
 def create_context(settings: Settings) -> AppContext:

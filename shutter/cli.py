@@ -325,6 +325,110 @@ def reject_account(username: Annotated[str, typer.Argument(help="The pending acc
     out.print(f"Rejected @{username}.", highlight=False)
 
 
+_USERNAME = Annotated[str, typer.Argument(help="The account's username.")]
+
+
+@accounts_cli.command("list")
+def list_accounts(
+    state: Annotated[str | None, typer.Option(help="Only accounts in this state.")] = None,
+    role: Annotated[str | None, typer.Option(help="Only accounts with this role.")] = None,
+) -> None:
+    """Every account: username, role, state and when it was created."""
+    from rich.table import Table
+
+    from shutter.accounts.service import states
+
+    async def read(session: AsyncSession) -> list[tuple[str, str, str, str]]:
+        found = await states.list_accounts(session, state=state, role=role)
+        return [
+            (a.username, a.role, states.state_of(a), a.created_at.strftime("%Y-%m-%d %H:%M"))
+            for a in found
+        ]
+
+    table = Table("username", "role", "state", "created", box=None)
+    for row in _in_transaction(read):
+        table.add_row(*(escape(cell) for cell in row))
+    out.print(table)
+
+
+@accounts_cli.command("show")
+def show_account(username: _USERNAME) -> None:
+    """One account: its state and when each state began, its role and counters."""
+    from shutter.accounts.service import states
+
+    async def read(session: AsyncSession) -> list[tuple[str, object]]:
+        a = await states.account_named(session, username)
+        return [
+            ("username", a.username),
+            ("id", a.id),
+            ("role", a.role),
+            ("state", states.state_of(a)),
+            ("created", a.created_at),
+            *((name, getattr(a, f"{name}_at")) for name in _STATE_COLUMNS),
+            ("followers", a.followers_count),
+            ("following", a.following_count),
+            ("posts", a.statuses_count),
+        ]
+
+    for name, value in _in_transaction(read):
+        shown = "-" if value is None else str(value)
+        out.print(f"{name:<12} {escape(shown)}", highlight=False)
+
+
+_STATE_COLUMNS = ("approved", "suspended", "silenced", "disabled", "deactivated", "deleted")
+
+
+def _change_state(username: str, change: str, done: str) -> None:
+    from shutter.accounts.service import states
+
+    async def run(session: AsyncSession) -> None:
+        account = await states.account_named(session, username)
+        await getattr(states, change)(session, account)
+
+    _in_transaction(run)
+    out.print(f"{done} @{username}.", highlight=False)
+
+
+@accounts_cli.command("suspend")
+def suspend_account(username: _USERNAME) -> None:
+    """Hide an account everywhere; its sessions and streams end at once."""
+    _change_state(username, "suspend", "Suspended")
+
+
+@accounts_cli.command("unsuspend")
+def unsuspend_account(username: _USERNAME) -> None:
+    """Show a suspended account again (its owner logs in anew)."""
+    _change_state(username, "unsuspend", "Unsuspended")
+
+
+@accounts_cli.command("delete")
+def delete_account(
+    username: _USERNAME,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete an account: gone at once, its data removed by jobs; the name stays taken."""
+    if not yes and not typer.confirm(f"Delete @{username} and everything it posted?"):
+        _fail("Nothing was deleted.", 1)
+    _change_state(username, "delete_account", "Deleted")
+    out.print("Its posts, media and the rest are being removed by jobs.", highlight=False)
+
+
+@accounts_cli.command("role")
+def change_role(
+    username: _USERNAME,
+    role: Annotated[str, typer.Argument(help="user, moderator or admin.")],
+) -> None:
+    """Give an account a role: moderators handle reports and accounts, admins everything."""
+    from shutter.accounts.service import registrations, roles
+
+    async def run(session: AsyncSession) -> str:
+        account_id = await registrations.account_id_named(session, username)
+        return (await roles.do_set_role(session, account_id=account_id, role=role)).role
+
+    given = _in_transaction(run)
+    out.print(f"@{username} is now {given}.", highlight=False)
+
+
 _RULES_LAG = "API processes show the change within a minute."
 
 

@@ -1,13 +1,15 @@
 """Every service's tables, imported together so migrations see the whole schema."""
 
 from shutter.accounts.models import Account, Credential, CredentialToken, Invite
-from shutter.auth.models import App, AuthorizationCode, Token
+from shutter.archive.models import Export, Import
+from shutter.auth.models import App, AuthorizationCode, RecoveryCode, Token, TwoFactor
 from shutter.feed.models import FeedEntry
 from shutter.graph.models import Block, Follow, FollowRequest, Mute
 from shutter.infra.db import Base
 from shutter.infra.jobs import Job
 from shutter.instance.models import Rule
 from shutter.media.models import Media
+from shutter.moderation.models import AccountWarning, ModerationAction, Report
 from shutter.notifications.models import Marker, Notification
 from shutter.posts.models import (
     Bookmark,
@@ -22,6 +24,7 @@ from shutter.posts.models import (
 
 __all__ = [
     "Account",
+    "AccountWarning",
     "App",
     "AuthorizationCode",
     "Base",
@@ -29,22 +32,28 @@ __all__ = [
     "Bookmark",
     "Credential",
     "CredentialToken",
+    "Export",
     "FeedEntry",
     "Follow",
     "FollowRequest",
     "IdempotencyKey",
+    "Import",
     "Invite",
     "Job",
     "Like",
     "Marker",
     "Media",
     "Mention",
+    "ModerationAction",
     "Mute",
     "Notification",
     "Post",
     "PostEdit",
     "PostTag",
+    "RecoveryCode",
+    "Report",
     "Rule",
     "Tag",
     "Token",
+    "TwoFactor",
 ]

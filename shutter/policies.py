@@ -91,9 +91,64 @@ def addressed_ids(post: Post) -> set[int]:
     return mentioned
 
 
+# --- whether an account is shown at all ----------------------------------------------
+
+
+def account_shown(account: Account) -> bool:
+    """Whether an account shows anywhere (its profile, posts, likes, comments, lists,
+    notifications, search): approved, and neither suspended, deactivated by its owner nor
+    deleted. A disabled account still shows (only its log-in is refused); a silenced one
+    shows except in public places (`listed_for`). `account_shown_sql` is the same rule."""
+    return (
+        account.approved_at is not None
+        and account.suspended_at is None
+        and account.deactivated_at is None
+        and account.deleted_at is None
+    )
+
+
+def account_shown_sql(account: Any = Account) -> ColumnElement[bool]:
+    """`account_shown` as a SQL condition over `accounts` (or an alias of it)."""
+    return (
+        account.approved_at.is_not(None)
+        & account.suspended_at.is_(None)
+        & account.deactivated_at.is_(None)
+        & account.deleted_at.is_(None)
+    )
+
+
+def account_usable(account: Account) -> bool:
+    """Whether the account's owner may still act on it by mail or log in: neither suspended,
+    disabled nor deleted (a pending account confirms its address; a deactivated one resets
+    a forgotten password and logs in, which reactivates it)."""
+    return (
+        account.suspended_at is None and account.disabled_at is None and account.deleted_at is None
+    )
+
+
+def listed_for(account: Account, relations: Relations) -> bool:
+    """Whether a shown account belongs in the viewer's public places (public and hashtag
+    timelines, trends, search results, suggestions): a silenced (Mastodon's "limited")
+    account only for itself and its followers. `listed_for_sql` is the same rule."""
+    if account.silenced_at is None:
+        return True
+    return account.id == relations.viewer_id or account.id in relations.following
+
+
+def listed_for_sql(*, viewer: Any, account: Any = Account) -> ColumnElement[bool]:
+    """`listed_for` in SQL over `accounts` (or an alias): `viewer` is the viewer's id, a
+    bind parameter (a statement built once), or None for a signed-out viewer."""
+    if viewer is None:
+        return account.silenced_at.is_(None)
+    follows = exists().where(
+        (Follow.account_id == viewer) & (Follow.target_account_id == account.id)
+    )
+    return account.silenced_at.is_(None) | (account.id == viewer) | follows
+
+
 def may_see_author(author: Account, relations: Relations) -> bool:
     """Whether the viewer may see anything of this author (a block hides all of it)."""
-    if author.suspended_at is not None:
+    if not account_shown(author):
         return False
     return author.id == relations.viewer_id or author.id not in relations.blocked
 
@@ -222,7 +277,7 @@ def openable_sql(*, signed_in: bool) -> ColumnElement[bool]:
     root_shows = exists().where(
         (root.id == Post.root_id)
         & (root_author.id == root.account_id)
-        & root_author.suspended_at.is_(None)
+        & account_shown_sql(root_author)
         & visible_sql(signed_in=signed_in, post=root, author=root_author)
     )
     shown = visible_sql(signed_in=signed_in)

@@ -27,10 +27,12 @@ import httpx
 import pytest
 
 from shutter.app import create_app
+from shutter.auth.web_sessions import SESSION_COOKIE
 from shutter.infra.context import AppContext
 from tests.conftest import test_settings as settings_for_tests
 from tests.support.api import User, app_token, register_app, upload_photo
 from tests.support.clients import small_png
+from tests.support.credentials import log_in
 from tests.support.hostile import World, build_world
 from tests.support.roles import staff
 from tests.support.sweep import (
@@ -69,6 +71,7 @@ class SweepWorld:
     app_headers: dict[str, str]  # an app token of that app (sign-ups)
     admin: User  # an admin whose token has the admin scopes (the instance's rules)
     rule_id: str
+    report_id: str  # Bob's report about Ana
     spare_photo: str | None = None  # an upload of Ana's for the next post, if any
 
     @property
@@ -85,6 +88,11 @@ class SweepWorld:
             "notification_id": self.notification_id,
             "group_key": self.base.group_key,
             "rule_id": self.rule_id,
+            "report_id": self.report_id,
+            # No session or app of Ana's has these ids: the settings page's revocations
+            # are refused (404); tests/web/test_web_settings.py revokes for real.
+            "token_id": "999999999999",
+            "app_id": "999999999999",
         }
 
 
@@ -107,6 +115,10 @@ async def sweep_world(
         "/api/v1/shutter/admin/rules", headers=admin.headers, data={"text": "Be kind"}
     )
     assert rule.status_code == 200, rule.text
+    report = await client.post(
+        "/api/v1/reports", headers=base.bob.headers, data={"account_id": base.ana.id}
+    )
+    assert report.status_code == 200, report.text
     return SweepWorld(
         base=base,
         post_media_id=post.json()["media_attachments"][0]["id"],
@@ -116,6 +128,7 @@ async def sweep_world(
         app_headers={"Authorization": f"Bearer {await app_token(client, app)}"},
         admin=admin,
         rule_id=rule.json()["id"],
+        report_id=report.json()["id"],
     )
 
 
@@ -131,6 +144,9 @@ class Call:
 def _authorize(w: SweepWorld) -> dict[str, str]:
     return {"response_type": "code", **w.client, "redirect_uri": OOB, "scope": "read"}
 
+
+# The website's forms are sent as its scripts send them, asking for JSON answers.
+_WEB: dict[str, str] = {"Accept": "application/json"}
 
 # What each route needs to succeed; `n` numbers the requests (for names taken once).
 # A route that is missing here is sent an empty body as Ana.
@@ -182,6 +198,97 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     "PUT /api/v1/shutter/admin/rules/{rule_id}": lambda w, n: Call(
         w.admin.headers, {"text": "Be kind"}
     ),
+    "POST /api/v1/shutter/imports": lambda w, n: Call(
+        w.ana.headers, {"type": "following", "mode": "merge"}, files=_follow_list()
+    ),
+    "POST /api/v1/shutter/two_factor/setup": lambda w, n: Call(
+        w.ana.headers, {"current_password": PASSWORD}
+    ),
+    # Moderation: Ana reports Bob; the admin acts on Bob and handles Bob's report of Ana.
+    "POST /api/v1/reports": lambda w, n: Call(w.ana.headers, {"account_id": w.base.bob.id}),
+    "PUT /api/v1/admin/reports/{report_id}": lambda w, n: Call(
+        w.admin.headers, {"category": "spam"}
+    ),
+    "POST /api/v1/admin/accounts/{account_id}/action": lambda w, n: Call(
+        w.admin.headers, {"type": "none", "send_email_notification": False}
+    ),
+    "POST /api/v1/shutter/admin/accounts/{account_id}/role": lambda w, n: Call(
+        w.admin.headers, {"role": "user"}
+    ),
+    "POST /api/v1/admin/measures": lambda w, n: Call(
+        w.admin.headers, {"keys": ["new_users"], "start_at": "2026-01-01", "end_at": "2026-01-07"}
+    ),
+    # Web Push (tests/test_push.py): an endpoint is only checked, not called, when taken.
+    "POST /api/v1/push/subscription": lambda w, n: Call(w.ana.headers, _push_subscription()),
+    "PUT /api/v1/push/subscription": lambda w, n: Call(
+        w.ana.headers, {"data": {"alerts": {"follow": True}, "policy": "all"}}
+    ),
+    # The website's forms (shutter/web), sent as its scripts send them (JSON answers);
+    # the session cookie and CSRF token come from PREPARE (_web_*_form).
+    "POST /login": lambda w, n: Call(_WEB, {"username": "ana", "password": PASSWORD}),
+    "POST /signup": lambda w, n: Call(
+        _WEB,
+        {
+            "username": f"websweep{n}",
+            "email": f"websweep{n}@example.com",
+            "password": PASSWORD,
+            "agreement": "yes",  # the sweep's instance has a rule
+        },
+    ),
+    "POST /logout": lambda w, n: Call(_WEB),
+    "POST /web/posts/{status_id}/like": lambda w, n: Call(_WEB, {"liked": "true"}),
+    "POST /web/posts/{status_id}/save": lambda w, n: Call(_WEB, {"saved": "true"}),
+    # Compose and the post page (shutter/web/pages/compose.py, post_page.py).
+    "POST /web/posts/{status_id}/comment": lambda w, n: Call(_WEB, {"status": "lovely"}),
+    "POST /web/posts/{status_id}/caption": lambda w, n: Call(_WEB, {"status": "a lake at dusk"}),
+    "POST /web/media": lambda w, n: Call(
+        _WEB, {"description": "a lake", "focus": "0.1,-0.2"}, files=_photo()
+    ),
+    # (No focus: a new one queues a job that may write while the sweep compares.)
+    "POST /web/media/{media_id}": lambda w, n: Call(_WEB, {"description": "a lake"}),
+    "POST /web/posts": lambda w, n: Call(
+        _WEB, {"status": "a lake", "visibility": "public", "descriptions": ["a lake"]}
+    ),
+    # The installable app (pages/pwa.py): the share target needs no session nor token.
+    "POST /share-target": lambda w, n: Call(_WEB, {"title": "Lake", "text": "at dawn"}),
+    "POST /web/push/subscription": lambda w, n: Call(
+        _WEB, {**_push_subscription()["subscription"]["keys"], "endpoint": "https://push.example/w"}
+    ),
+    "POST /web/push/unsubscribe": lambda w, n: Call(_WEB),
+    "POST /web/markers/home": lambda w, n: Call(_WEB, {"last_read_id": str(w.base.status_id)}),
+    # Profiles (shutter/web/pages/profile_actions.py): Ana acts on Bob.
+    "POST /web/accounts/{account_id}/follow": lambda w, n: Call(_WEB, {"follow": "true"}),
+    "POST /web/accounts/{account_id}/block": lambda w, n: Call(_WEB, {"blocked": "true"}),
+    "POST /web/accounts/{account_id}/mute": lambda w, n: Call(_WEB, {"muted": "true"}),
+    "POST /web/accounts/{account_id}/report": lambda w, n: Call(
+        _WEB, {"category": "spam", "comment": "Posts the same advert"}
+    ),
+    "POST /web/accounts/{account_id}/remove_follower": lambda w, n: Call(_WEB),
+    "POST /web/profile": lambda w, n: Call(
+        _WEB, {"display_name": "Ana", "note": "Lakes", "website": "https://ana.example/"}
+    ),
+    # The settings page (pages/settings.py, settings_account.py).
+    "POST /web/settings/defaults": lambda w, n: Call(_WEB, {"privacy": "public"}),
+    "POST /web/settings/email": lambda w, n: Call(
+        _WEB, {"email": "ana.new@example.com", "current_password": PASSWORD}
+    ),
+    "POST /web/settings/import": lambda w, n: Call(
+        _WEB, {"type": "following", "mode": "merge"}, files=_follow_list()
+    ),
+    # Sent by Bob: ending his other sessions leaves the one the sweep uses.
+    "POST /web/settings/sessions/revoke_others": lambda w, n: Call(_WEB),
+    # The moderation pages (shutter/web/pages/admin_actions.py): the admin handles Bob's
+    # report of Ana and acts on Bob, in a web session (_web_admin_form).
+    "POST /web/admin/reports/{report_id}/assign": lambda w, n: Call(_WEB, {"assigned": "true"}),
+    "POST /web/admin/reports/{report_id}/resolve": lambda w, n: Call(_WEB),
+    "POST /web/admin/reports/{report_id}/reopen": lambda w, n: Call(_WEB),
+    "POST /web/admin/accounts/{account_id}/action": lambda w, n: Call(
+        _WEB, {"type": "none", "text": "Please be kinder"}
+    ),
+    "POST /web/admin/accounts/{account_id}/undo": lambda w, n: Call(_WEB, {"undo": "enable"}),
+    "POST /web/admin/accounts/{account_id}/role": lambda w, n: Call(_WEB, {"role": "user"}),
+    "POST /web/admin/invites": lambda w, n: Call(_WEB, {"max_uses": "5"}),
+    "POST /web/admin/rules/{rule_id}": lambda w, n: Call(_WEB, {"text": "Be kind", "hint": ""}),
 }
 
 
@@ -190,15 +297,103 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
 # values must still never give a 5xx or write anything. tests/test_passwords.py and
 # tests/test_email_confirmation.py follow the mailed links to success.
 REFUSED_TO_ANA = {
+    # The website's code step: Ana has no log-in pending (tests/test_web_http.py has one).
+    "POST /login/code": lambda w, n: Call(_WEB, {"pending": "not-sealed", "code": "123456"}),
+    # The website's answers to follow requests: Bob asked Ana nothing (tests/test_web_profiles.py
+    # approves and rejects real requests).
+    "POST /web/follow_requests/{account_id}/authorize": lambda w, n: Call(_WEB),
+    "POST /web/follow_requests/{account_id}/reject": lambda w, n: Call(_WEB),
+    # The moderation pages' actions that would end what the sweep needs (a rule, Ana's
+    # post) or need what it lacks (a pending or suspended account, an invite), sent as
+    # Ana, who is no moderator: refused (403) after the form is checked.
+    # tests/test_web_admin.py does each of them for real.
+    "POST /web/admin/accounts/{account_id}/approve": lambda w, n: Call(_WEB),
+    "POST /web/admin/accounts/{account_id}/reject": lambda w, n: Call(_WEB),
+    "POST /web/admin/accounts/{account_id}/delete_data": lambda w, n: Call(
+        _WEB, {"confirm": "true"}
+    ),
+    "POST /web/admin/statuses/{status_id}/remove": lambda w, n: Call(_WEB, {"text": "Spam"}),
+    "POST /web/admin/invites/expire": lambda w, n: Call(_WEB, {"invite": "1"}),
+    "POST /web/admin/rules": lambda w, n: Call(_WEB, {"text": "Be kind"}),
+    "POST /web/admin/rules/{rule_id}/delete": lambda w, n: Call(_WEB),
+    # Deleting would end the sweep's post: sent by Bob, who may not delete Ana's post
+    # (tests/web/test_web_post.py deletes for real).
+    "POST /web/posts/{status_id}/delete": lambda w, n: Call(_WEB),
     "POST /api/v1/shutter/password/reset/confirm": lambda w, n: Call(
         {}, {"token": "not-a-mailed-token", "password": PASSWORD}
     ),
     "POST /api/v1/emails/confirmations": lambda w, n: Call(w.ana.headers),
+    # Ana has no second factor (set up, or in force) for a code to match: the codes a test
+    # computes are in tests/test_two_factor.py.
+    "POST /api/v1/shutter/two_factor/confirm": lambda w, n: Call(w.ana.headers, {"code": "123456"}),
+    "POST /api/v1/shutter/two_factor/disable": lambda w, n: Call(
+        w.ana.headers, {"current_password": PASSWORD, "code": "123456"}
+    ),
+    "POST /api/v1/shutter/two_factor/recovery_codes": lambda w, n: Call(
+        w.ana.headers, {"current_password": PASSWORD, "code": "123456"}
+    ),
+    # Leaving would end the sweep's own account: swept with a wrong password, so every
+    # value is refused and nothing may change (tests/test_account_states.py and
+    # tests/test_account_deletion.py leave for real).
+    "POST /api/v1/shutter/account/deactivate": lambda w, n: Call(
+        w.ana.headers, {"password": "not-her-password"}
+    ),
+    "POST /api/v1/shutter/account/delete": lambda w, n: Call(
+        w.ana.headers, {"password": "not-her-password"}
+    ),
+    # The settings page's forms that would end or change what the sweep needs (Ana's
+    # password, her account) or need what she lacks (a second factor, a session or app of
+    # that id): refused. tests/web/test_web_settings.py does each for real.
+    "POST /web/settings/password": lambda w, n: Call(
+        _WEB, {"current_password": "not-her-password", "password": "a new horse battery"}
+    ),
+    "POST /web/settings/two_factor/setup": lambda w, n: Call(_WEB, {"password": "not-hers"}),
+    "POST /web/settings/two_factor/confirm": lambda w, n: Call(_WEB, {"code": "123456"}),
+    "POST /web/settings/two_factor/disable": lambda w, n: Call(
+        _WEB, {"password": PASSWORD, "code": "123456"}
+    ),
+    "POST /web/settings/deactivate": lambda w, n: Call(_WEB, {"password": "not-her-password"}),
+    "POST /web/settings/delete": lambda w, n: Call(
+        _WEB, {"password": "not-her-password", "confirm": "yes"}
+    ),
+    # One archive at a time: PREPARE asks for one first, so the form is refused (422).
+    "POST /web/settings/export": lambda w, n: Call(_WEB),
+    "POST /web/settings/sessions/{token_id}/revoke": lambda w, n: Call(_WEB),
+    "POST /web/settings/apps/{app_id}/revoke": lambda w, n: Call(_WEB),
 }
 
 
 def _photo() -> Files:
     return {"file": ("photo.png", small_png(), "image/png")}
+
+
+def _push_subscription() -> dict[str, Any]:
+    return {
+        "subscription": {
+            "endpoint": "https://push.example/sweep",
+            "keys": {
+                "p256dh": "BGrve5hgdF9NnZl0y3nK3ud3z_riK8mZmNf2R7AEMc5iVZFp9DbTSVMRK60cOfD9UrLT0n"
+                "YE9K5abrRgvu_k5to",
+                "auth": "2rMn7JUiAXrIlAvLvMFgcQ",
+            },
+        },
+        "data": {"alerts": {"mention": True}, "policy": "all"},
+    }
+
+
+async def _subscribe_to_push(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """An update needs a subscription of the token to update."""
+    made = await client.post(
+        "/api/v1/push/subscription", headers=w.ana.headers, json=_push_subscription()
+    )
+    assert made.status_code == 200, made.text
+    return True
+
+
+def _follow_list() -> Files:
+    return {"data": ("following.csv", b"Account address\nbob@testserver\n", "text/csv")}
 
 
 Prepare = Callable[[httpx.AsyncClient, SweepWorld, dict[str, Any], ParamPath], Awaitable[bool]]
@@ -243,9 +438,139 @@ async def _sign_form(
     return False
 
 
+_WEB_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
+async def _web_csrf(
+    client: httpx.AsyncClient, page: str, body: dict[str, Any], path: ParamPath
+) -> None:
+    """The CSRF token of the page the form is on, as a browser holds it (with the cookies
+    the page sets), unless the value under test is the token."""
+    shown = await client.get(page)
+    if path != ("csrf",) and (found := _WEB_CSRF.search(shown.text)):
+        body["csrf"] = found.group(1)
+
+
+async def _web_visitor_form(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """Log-in and sign-up: a visitor's form."""
+    client.cookies.clear()
+    await _web_csrf(client, "/login", body, path)
+    return False
+
+
+async def _web_member_form(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """Ana's form, in a web session (the cookie holds a token of hers)."""
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, w.ana.token)
+    await _web_csrf(client, "/home", body, path)
+    return False
+
+
+async def _web_member_exporting(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """Ana's form while an archive of hers is being made (one at a time)."""
+    await client.post("/api/v1/shutter/exports", headers=w.ana.headers)
+    return await _web_member_form(client, w, body, path)
+
+
+async def _web_admin_form(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """The admin's form on the moderation pages, in a web session of theirs."""
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, w.admin.token)
+    await _web_csrf(client, "/admin", body, path)
+    return False
+
+
+async def _web_bob_form(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """Bob's form, in a web session of his."""
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, w.base.bob.token)
+    await _web_csrf(client, "/home", body, path)
+    return False
+
+
+async def _web_new_post(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """Compose's Share: Ana's form with a photo no post has yet."""
+    await _web_member_form(client, w, body, path)
+    return await _attach_new_photo(client, w, body, path)
+
+
+async def _web_logout_form(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """Log-out ends the session it is sent in: a new one (a token written) each time."""
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, await log_in(client, "ana"))
+    await _web_csrf(client, "/home", body, path)
+    return True
+
+
 PREPARE: dict[str, Prepare] = {
     "POST /api/v1/statuses": _attach_new_photo,
     "POST /oauth/authorize": _sign_form,
+    "POST /login": _web_visitor_form,
+    "POST /login/code": _web_visitor_form,
+    "POST /signup": _web_visitor_form,
+    "POST /logout": _web_logout_form,
+    "POST /web/posts/{status_id}/like": _web_member_form,
+    "POST /web/posts/{status_id}/save": _web_member_form,
+    "POST /web/posts/{status_id}/comment": _web_member_form,
+    "POST /web/posts/{status_id}/caption": _web_member_form,
+    "POST /web/posts/{status_id}/delete": _web_bob_form,
+    "POST /web/media": _web_member_form,
+    "POST /web/media/{media_id}": _web_member_form,
+    "POST /web/posts": _web_new_post,
+    "POST /web/push/subscription": _web_member_form,
+    "POST /web/push/unsubscribe": _web_member_form,
+    "POST /web/markers/home": _web_member_form,
+    "POST /web/accounts/{account_id}/follow": _web_member_form,
+    "POST /web/accounts/{account_id}/block": _web_member_form,
+    "POST /web/accounts/{account_id}/mute": _web_member_form,
+    "POST /web/accounts/{account_id}/report": _web_member_form,
+    "POST /web/accounts/{account_id}/remove_follower": _web_member_form,
+    "POST /web/follow_requests/{account_id}/authorize": _web_member_form,
+    "POST /web/follow_requests/{account_id}/reject": _web_member_form,
+    "POST /web/profile": _web_member_form,
+    "POST /web/settings/defaults": _web_member_form,
+    "POST /web/settings/email": _web_member_form,
+    "POST /web/settings/export": _web_member_exporting,
+    "POST /web/settings/import": _web_member_form,
+    "POST /web/settings/password": _web_member_form,
+    "POST /web/settings/two_factor/setup": _web_member_form,
+    "POST /web/settings/two_factor/confirm": _web_member_form,
+    "POST /web/settings/two_factor/disable": _web_member_form,
+    "POST /web/settings/deactivate": _web_member_form,
+    "POST /web/settings/delete": _web_member_form,
+    "POST /web/settings/sessions/{token_id}/revoke": _web_member_form,
+    "POST /web/settings/apps/{app_id}/revoke": _web_member_form,
+    "POST /web/settings/sessions/revoke_others": _web_bob_form,
+    "POST /web/admin/reports/{report_id}/assign": _web_admin_form,
+    "POST /web/admin/reports/{report_id}/resolve": _web_admin_form,
+    "POST /web/admin/reports/{report_id}/reopen": _web_admin_form,
+    "POST /web/admin/accounts/{account_id}/action": _web_admin_form,
+    "POST /web/admin/accounts/{account_id}/undo": _web_admin_form,
+    "POST /web/admin/accounts/{account_id}/role": _web_admin_form,
+    "POST /web/admin/invites": _web_admin_form,
+    "POST /web/admin/rules/{rule_id}": _web_admin_form,
+    "POST /web/admin/accounts/{account_id}/approve": _web_member_form,
+    "POST /web/admin/accounts/{account_id}/reject": _web_member_form,
+    "POST /web/admin/accounts/{account_id}/delete_data": _web_member_form,
+    "POST /web/admin/statuses/{status_id}/remove": _web_member_form,
+    "POST /web/admin/invites/expire": _web_member_form,
+    "POST /web/admin/rules": _web_member_form,
+    "POST /web/admin/rules/{rule_id}/delete": _web_member_form,
+    "PUT /api/v1/push/subscription": _subscribe_to_push,
 }
 
 

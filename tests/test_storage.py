@@ -153,6 +153,21 @@ def test_put_get_list_and_delete(store: Storage) -> None:
     assert store.keys() == ["originals/1/aa/bb/orig.jpg"]
 
 
+def test_files_go_in_and_come_out_in_chunks(store: Storage, tmp_path: Path) -> None:
+    """`put_file` and `read_chunks`, which archives use so that nothing large is held
+    whole: 9 MB makes boto3 upload in parts."""
+    source = tmp_path / "big.zip"
+    data = bytes(range(256)) * (9 * 1024 * 4)
+    source.write_bytes(data)
+    store.put_file("archives/1.zip", source)
+    chunks = list(store.read_chunks("archives/1.zip", chunk_size=1024 * 1024))
+    assert b"".join(chunks) == data and max(len(chunk) for chunk in chunks) <= 1024 * 1024
+    with pytest.raises(FileNotFoundError):
+        next(store.read_chunks("archives/missing.zip"))
+    store.delete("archives/1.zip")
+    assert not store.exists("archives/1.zip")
+
+
 def test_local_deletes_leave_no_empty_folders(tmp_path: Path) -> None:
     store = LocalStorage(tmp_path / "media")
     store.put("v/1/aa/bb/one.jpg", b"one")
@@ -407,7 +422,7 @@ async def test_sweep_removes_only_old_unreferenced_files(
 
 
 async def test_periodic_jobs_are_enqueued_once_per_interval(ctx: AppContext) -> None:
-    kinds = {"media.purge_unattached", "media.sweep_orphans"}
+    kinds = {"media.purge_unattached", "media.sweep_orphans", "archive.sweep_exports"}
     first = await asyncio.gather(*(enqueue_due(ctx) for _ in range(4)))
     assert sorted(kind for run in first for kind in run) == sorted(kinds)
     assert await enqueue_due(ctx) == []
@@ -418,7 +433,7 @@ async def test_periodic_jobs_are_enqueued_once_per_interval(ctx: AppContext) -> 
     async with ctx.db.read() as session:
         queued = list(await session.scalars(select(Job.kind).where(Job.status == "queued")))
     assert sorted(queued) == sorted([*kinds, "media.purge_unattached"])
-    assert await drain(ctx) == 3
+    assert await drain(ctx) == len(kinds) + 1
     # The markers stay (workers never claim them) and say when each is next due.
     async with ctx.db.read() as session:
         markers = list(await session.scalars(select(Job.kind).where(Job.status == "periodic")))

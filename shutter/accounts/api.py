@@ -107,7 +107,8 @@ async def lookup(
 async def get_account(
     request: Request, ctx: Ctx, session: ReadSession, account_id: int
 ) -> Response:
-    account = await service.access_account(session, account_id)
+    # A suspended account answers as on Mastodon: `suspended: true`, its name only.
+    account = await service.access_account_entity(session, account_id)
     return entity_response(request, await render_account(ctx, account))
 
 

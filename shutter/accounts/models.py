@@ -35,6 +35,13 @@ class Account(Base):
     statuses_count: Mapped[int] = mapped_column(Integer, default=0)
     last_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The other states (shutter/accounts/service/states.py), each the time it began and
+    # NULL when it does not hold. Who is shown is decided in shutter/policies.py only.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # cannot log in
+    silenced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Mastodon's "limited"
+    sensitized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # media forced sensitive
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the owner
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a tombstone
     # None while a sign-up awaits approval (SHUTTER_REGISTRATIONS=approval): its token is
     # refused (auth/deps.py) and others do not find it (shutter/accounts/service/).
     # Approved unless said otherwise, so an account made any other way (the CLI, an

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from shutter.accounts.models import Account
+from shutter.accounts.permissions import ROLE_IDS, USER, permissions_of
 from shutter.infra.formats import iso, link_html, text_to_html
 from shutter.infra.params import QueryParams, RequestParams
 from shutter.infra.settings import Settings
@@ -22,7 +23,7 @@ def avatar_url(account: Account, settings: Settings) -> str:
 def account_json(account: Account, settings: Settings) -> dict[str, Any]:
     avatar = avatar_url(account, settings)
     header = f"{settings.base_url}/static/missing-header.png"
-    return {
+    body: dict[str, Any] = {
         "id": str(account.id),
         "username": account.username,
         "acct": account.username,
@@ -54,6 +55,35 @@ def account_json(account: Account, settings: Settings) -> dict[str, Any]:
         else [],
         "roles": [],
     }
+    if account.silenced_at is not None:
+        body["limited"] = True  # Mastodon's optional fields: present only when true
+    if account.suspended_at is not None or account.deleted_at is not None:
+        body |= _unavailable(settings)
+    return body
+
+
+def _unavailable(settings: Settings) -> dict[str, Any]:
+    """What Mastodon shows of a suspended account (a deleted one is shown so too): the
+    name and nothing else."""
+    missing = f"{settings.base_url}/static/missing-avatar.png"
+    header = f"{settings.base_url}/static/missing-header.png"
+    return {
+        "suspended": True,
+        "display_name": "",
+        "note": "",
+        "locked": False,
+        "avatar": missing,
+        "avatar_static": missing,
+        "header": header,
+        "header_static": header,
+        "followers_count": 0,
+        "following_count": 0,
+        "statuses_count": 0,
+        "last_status_at": None,
+        "fields": [],
+        "emojis": [],
+        "roles": [],
+    }
 
 
 def credential_account_json(
@@ -74,14 +104,19 @@ def credential_account_json(
         "indexable": True,
         "hide_collections": False,
     }
-    body["role"] = {
-        "id": {"user": "-99", "moderator": "2", "admin": "3"}.get(account.role, "-99"),
-        "name": account.role if account.role != "user" else "",
-        "permissions": "0",
-        "color": "",
-        "highlighted": account.role != "user",
-    }
+    body["role"] = role_json(account.role)
     return body
+
+
+def role_json(role: str) -> dict[str, Any]:
+    """Mastodon's Role entity of one of the fixed roles (accounts/permissions.py)."""
+    return {
+        "id": ROLE_IDS.get(role, ROLE_IDS[USER]),
+        "name": role if role != USER else "",
+        "permissions": str(int(permissions_of(role))),
+        "color": "",
+        "highlighted": role != USER,
+    }
 
 
 class SignUpParams(RequestParams):

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
+from shutter.policies import account_shown_sql, listed_for_sql
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
@@ -68,8 +69,14 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _restrict(query: S, exclude_ids: set[int] | frozenset[int], only_ids: set[int] | None) -> S:
-    query = query.where(Account.suspended_at.is_(None), Account.approved_at.is_not(None))
+def _restrict(
+    query: S,
+    exclude_ids: set[int] | frozenset[int],
+    only_ids: set[int] | None,
+    viewer_id: int | None,
+) -> S:
+    # Shown accounts only, and a silenced one only to itself and its followers.
+    query = query.where(account_shown_sql() & listed_for_sql(viewer=viewer_id))
     if exclude_ids:
         query = query.where(Account.id.not_in(exclude_ids))
     if only_ids is not None:
@@ -85,13 +92,15 @@ async def search_accounts(
     offset: int,
     exclude_ids: set[int] | frozenset[int] = frozenset(),
     only_ids: set[int] | None = None,
+    viewer_id: int | None = None,
 ) -> list[Account]:
-    """Active accounts matching `q` (already normalized), best first, one page of them."""
+    """Active accounts matching `q` (already normalized) that `viewer_id` may find, best
+    first, one page of them."""
     if not q or (only_ids is not None and not only_ids):
         return []
     if session.get_bind().dialect.name == "postgresql":
-        return await _search_postgres(session, q, limit, offset, exclude_ids, only_ids)
-    return await _search_sqlite(session, q, limit, offset, exclude_ids, only_ids)
+        return await _search_postgres(session, q, limit, offset, exclude_ids, only_ids, viewer_id)
+    return await _search_sqlite(session, q, limit, offset, exclude_ids, only_ids, viewer_id)
 
 
 async def _search_postgres(
@@ -101,6 +110,7 @@ async def _search_postgres(
     offset: int,
     exclude_ids: set[int] | frozenset[int],
     only_ids: set[int] | None,
+    viewer_id: int | None,
 ) -> list[Account]:
     prefix, word_prefix = f"{_escape_like(q)}%", f"% {_escape_like(q)}%"
     is_prefix: ColumnElement[bool] = or_(
@@ -119,7 +129,9 @@ async def _search_postgres(
         (is_prefix, 1),
         else_=2,
     )
-    query = _restrict(select(Account).where(or_(is_prefix, is_similar)), exclude_ids, only_ids)
+    query = _restrict(
+        select(Account).where(or_(is_prefix, is_similar)), exclude_ids, only_ids, viewer_id
+    )
     query = query.order_by(tier, score.desc(), Account.username_lower).limit(limit).offset(offset)
     # The planner prices pg_trgm's operators as cheap and, on tables up to some 10^5 rows,
     # prefers a sequential scan computing similarity on every row (measured: 200 ms at
@@ -150,6 +162,7 @@ async def _search_sqlite(
     offset: int,
     exclude_ids: set[int] | frozenset[int],
     only_ids: set[int] | None,
+    viewer_id: int | None,
 ) -> list[Account]:
     names = select(Account.id, Account.username_lower, Account.display_name)
     if len(q) >= 3:
@@ -176,7 +189,7 @@ async def _search_sqlite(
             .order_by(username_prefix.desc(), func.length(Account.username_lower))
             .limit(MAX_CANDIDATES)
         )
-    found = (await session.execute(_restrict(candidates, exclude_ids, only_ids))).all()
+    found = (await session.execute(_restrict(candidates, exclude_ids, only_ids, viewer_id))).all()
     ranked = []
     for account_id, username, display_name in found:
         tier = _tier(username, display_name, q)

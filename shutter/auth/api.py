@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from shutter.auth import service
-from shutter.auth.credentials import UNCONFIRMED, confirmation_missing
 from shutter.auth.deps import app_token
 from shutter.auth.models import App
 from shutter.auth.pages import authorize_page, code_page, sign_form, verify_form
@@ -29,9 +28,10 @@ from shutter.auth.schemas import (
 )
 from shutter.auth.scopes import KNOWN, parse_scopes, within
 from shutter.auth.service import Caller, OAuthError, grants
+from shutter.auth.two_factor_login import authorize_log_in
 from shutter.auth.usage import device_of
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
-from shutter.infra.errors import error_response
+from shutter.infra.errors import ApiError, error_response
 from shutter.infra.http import NO_STORE, json_response
 from shutter.infra.params import params, text_problem
 
@@ -123,7 +123,10 @@ async def token(
         raise OAuthError(
             "unsupported_grant_type", f"grant_type {body.grant_type!r} is not supported"
         )
-    return json_response(token_json(issued.token, issued.raw, issued.raw_refresh), headers=NO_STORE)
+    answer = token_json(issued.token, issued.raw, issued.raw_refresh)
+    if issued.reactivated:
+        answer["account_reactivated"] = True  # Shutter's: the log-in undid a deactivation
+    return json_response(answer, headers=NO_STORE)
 
 
 @router.post("/oauth/revoke")
@@ -237,7 +240,10 @@ async def authorize_form(
 
 @router.post("/oauth/authorize")
 async def authorize_submit(
-    ctx: Ctx, session: WriteSession, body: AuthorizeParams = params(AuthorizeParams)
+    request: Request,
+    ctx: Ctx,
+    session: WriteSession,
+    body: AuthorizeParams = params(AuthorizeParams),
 ) -> Response:
     app, redirect_uri, scopes, fields = await _authorize_request(session, body)
     if not verify_form(ctx.settings.secret, fields, body.csrf or ""):
@@ -247,19 +253,17 @@ async def authorize_submit(
         if redirect_uri == OOB:
             return HTMLResponse(code_page(None), status_code=403)
         return _redirect(redirect_uri, {"error": "access_denied", "state": fields["state"]})
-    account = await grants.authenticate_login(
-        session,
-        settings=ctx.settings,
-        limiter=ctx.ratelimiter,
-        login=body.username or "",
-        password=body.password or "",
+    # The password, and a code after it for an account with two-factor authentication.
+    account = await authorize_log_in(
+        request, ctx, session, body, app_name=app.name, scopes=scopes, fields=fields, csrf=token
     )
-    if account is None:
-        page = authorize_page(app.name, scopes, fields, token, error="Wrong login or password.")
-        return HTMLResponse(page, status_code=401)
-    if await confirmation_missing(session, settings=ctx.settings, account_id=account.id):
-        page = authorize_page(app.name, scopes, fields, token, error=UNCONFIRMED + ".")
-        return HTMLResponse(page, status_code=403)
+    if isinstance(account, Response):
+        return account
+    try:
+        reactivated = await grants.admit_log_in(session, settings=ctx.settings, account=account)
+    except ApiError as refused:
+        page = authorize_page(app.name, scopes, fields, token, error=refused.message + ".")
+        return HTMLResponse(page, status_code=refused.status)
     code = await grants.do_create_code(
         session,
         app=app,
@@ -270,7 +274,7 @@ async def authorize_submit(
         code_challenge_method=fields["code_challenge_method"] or None,
     )
     if redirect_uri == OOB:
-        return HTMLResponse(code_page(code))
+        return HTMLResponse(code_page(code, reactivated=reactivated))
     return _redirect(
         redirect_uri, {"code": code} | ({"state": fields["state"]} if fields["state"] else {})
     )

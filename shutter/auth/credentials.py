@@ -19,6 +19,9 @@ from shutter.infra.settings import Settings
 # Mastodon's answer to an account whose address is not confirmed yet, when confirmation
 # is required (SHUTTER_REQUIRE_EMAIL_CONFIRMATION).
 UNCONFIRMED = "Your login is missing a confirmed e-mail address"
+# Mastodon's answer to a disabled account (accounts/service/states.py `disable`): its
+# log-ins and its tokens.
+DISABLED = "Your login is currently disabled"
 
 
 def password_hasher(settings: Settings) -> PasswordHasher:
@@ -71,7 +74,7 @@ async def check_password(found: Login, *, settings: Settings, password: str) -> 
         return None
     if not await asyncio.to_thread(_verify, hasher, found.password_hash, password):
         return None
-    if found.account.suspended_at is not None:
+    if found.account.suspended_at is not None or found.account.deleted_at is not None:
         return None
     return found.account
 
@@ -90,6 +93,19 @@ async def password_matches(settings: Settings, password_hash: str, password: str
 
 async def hash_password(settings: Settings, password: str) -> str:
     return await asyncio.to_thread(password_hasher(settings).hash, password)
+
+
+async def log_in_refusal(
+    session: AsyncSession, *, settings: Settings, account: Account
+) -> str | None:
+    """Why a log-in with the right password is refused (answered with 403), or None:
+    the address is unconfirmed when confirmation is required (`UNCONFIRMED`), or the
+    account is disabled (`DISABLED`)."""
+    if await confirmation_missing(session, settings=settings, account_id=account.id):
+        return UNCONFIRMED
+    if account.disabled_at is not None:
+        return DISABLED
+    return None
 
 
 async def confirmation_missing(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts.models import Account
 from shutter.auth import service
 from shutter.auth.callers import caller_cache
-from shutter.auth.credentials import UNCONFIRMED
+from shutter.auth.credentials import DISABLED, UNCONFIRMED
 from shutter.auth.gate import caller_version
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
@@ -38,6 +38,18 @@ async def optional_caller(
     raw = bearer_token(request.headers.get("authorization"), request.query_params)
     if raw is None:
         return None
+    caller = await caller_of_token(request, session, background, raw)
+    if caller is None:
+        raise ApiError(401, "The access token is invalid")
+    return caller
+
+
+async def caller_of_token(
+    request: Request, session: AsyncSession, background: BackgroundTasks, raw: str
+) -> Caller | None:
+    """The caller of a raw token however it came (a bearer header, the website's
+    session cookie), or None when it is not valid; remembered, counted and recorded
+    as `optional_caller` says."""
     ctx = context_of(request)
     load = partial(_load_caller, request, ctx, session, raw)
     # Reads may use a caller this process remembers (see shutter/auth/callers.py); a
@@ -48,7 +60,7 @@ async def optional_caller(
     else:
         caller = await load()
     if caller is None:
-        raise ApiError(401, "The access token is invalid")
+        return None
     # From now on this token's requests count against its account's budget (or, for an
     # app token, its own), no longer against its address.
     await ctx.ratelimiter.learn_caller(raw, caller.account.id if caller.account else None)
@@ -127,6 +139,13 @@ def _check_approved(caller: Caller) -> None:
         raise ApiError(403, PENDING_APPROVAL)
 
 
+def _check_enabled(caller: Caller) -> None:
+    """Mastodon's rule for a disabled account: every route refuses its tokens (they work
+    again once it is enabled)."""
+    if caller.account is not None and caller.account.disabled_at is not None:
+        raise ApiError(403, DISABLED)
+
+
 def user_caller(
     scope: str | None = None, *, unconfirmed: bool = False, pending: bool = False
 ) -> Callable[..., Coroutine[Any, Any, Caller]]:
@@ -140,6 +159,7 @@ def user_caller(
         if caller.account is None:
             raise ApiError(422, "This method requires an authenticated user")
         _check_scope(caller, scope)
+        _check_enabled(caller)
         if not unconfirmed:
             _check_confirmed(request, caller)
         if not pending:
@@ -172,6 +192,7 @@ def optional_user(scope: str | None = None) -> Callable[..., Coroutine[Any, Any,
         if caller is None or caller.account is None:
             return None
         _check_scope(caller, scope)
+        _check_enabled(caller)
         _check_confirmed(request, caller)
         _check_approved(caller)
         return caller.account

@@ -16,15 +16,28 @@ of its own.
 from __future__ import annotations
 
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shutter.auth.callers import caller_cache
+from shutter.auth.web_sessions import SESSION_COOKIE
 from shutter.infra.context import AppContext
 from shutter.infra.http import bearer_token, json_response
 from shutter.infra.ratelimit import Limit, Verdict, too_many
 
-_UNCOUNTED = ("/media/", "/static/", "/healthz", "/readyz", "/metrics")
+# The worker script and the manifest are static files served from the root.
+_UNCOUNTED = (
+    "/media/",
+    "/static/",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    # The website's live connection and its polling fallback (shutter/web/pages/notifications.py).
+    "/web/stream",
+    "/web/unread",
+)
 # Log-in, and the password-reset requests that stand in for one (per address too:
 # shutter/accounts/service/passwords.py).
 _LOGIN_PATHS = (
@@ -32,8 +45,10 @@ _LOGIN_PATHS = (
     "/oauth/authorize",
     "/api/v1/shutter/password/reset",
     "/api/v1/shutter/password/reset/confirm",
+    "/login",  # the website's log-in form (shutter/web)
 )
-_UPLOAD_PATHS = ("/api/v2/media", "/api/v1/media")
+_SIGNUP_PATHS = ("/api/v1/accounts", "/signup")
+_UPLOAD_PATHS = ("/api/v2/media", "/api/v1/media", "/web/media")
 _CALLER_VERSION = "shutter.caller_version"
 
 # (account id, its caller version): what the gate read for a remembered token.
@@ -51,6 +66,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _session_cookie(scope: Scope) -> str | None:
+    """The website's session token: a person's pages count against their own budget,
+    as their app's requests do (only counted here; shutter/web authenticates it)."""
+    cookies = _header(scope, b"cookie")
+    if not cookies or SESSION_COOKIE not in cookies:
+        return None
+    value = cookie_parser(cookies).get(SESSION_COOKIE)
+    return value or None
 
 
 class GateMiddleware:
@@ -86,13 +111,13 @@ async def _admit(ctx: AppContext, scope: Scope, path: str) -> Verdict:
     ip = client[0] if client else "unknown"
     token = bearer_token(
         _header(scope, b"authorization"), QueryParams(scope.get("query_string", b""))
-    )
+    ) or _session_cookie(scope)
     method = scope.get("method")
     if method == "POST":
         special: tuple[Limit, str] | None = None
         if path in _LOGIN_PATHS:
             special = (limiter.login, f"ip:{ip}")
-        elif path == "/api/v1/accounts":
+        elif path in _SIGNUP_PATHS:
             special = (limiter.signup, f"ip:{ip}")
         elif path in _UPLOAD_PATHS:
             special = (limiter.upload, limiter.caller_key(token, ip))

@@ -71,3 +71,32 @@ class AuthorizationCode(Base):
     code_challenge_method: Mapped[str | None] = mapped_column(String(10))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TwoFactor(Base):
+    """An account's TOTP secret (auth/service/second_factor.py), sealed with a key derived
+    from the instance's secret key so that a database dump alone does not yield it."""
+
+    __tablename__ = "two_factor"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed_secret: Mapped[str] = mapped_column(String(255))
+    # None while set up but not yet confirmed with a code: log-ins do not ask for it.
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The TOTP time step of the last code accepted: it and earlier ones are refused.
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """An unused recovery code (SHA-256 of the account and the code); deleted when used."""
+
+    __tablename__ = "two_factor_recovery_codes"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

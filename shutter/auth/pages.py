@@ -79,11 +79,12 @@ def authorize_page(
     return page("Authorize", body)
 
 
-def code_page(code: str | None) -> str:
+def code_page(code: str | None, *, reactivated: bool = False) -> str:
     if code is None:
         return page("Denied", "<h1>Shutter</h1><p>Authorization denied.</p>")
+    welcome = "<p id=reactivated>Welcome back: your account is active again.</p>"
     return page(
         "Authorization code",
-        "<h1>Shutter</h1><p>Copy this code into the app:</p>"
+        f"<h1>Shutter</h1>{welcome if reactivated else ''}<p>Copy this code into the app:</p>"
         f"<p><code id=code>{escape(code)}</code></p>",
     )

@@ -89,4 +89,6 @@ class AccessWatch:
     def _still_valid(self, caller: Caller | None) -> bool:
         if caller is None or caller.account is None or caller.token_id != self._token_id:
             return False
+        if caller.account.disabled_at is not None:
+            return False  # a disabled account's token stays, but no stream serves it
         return any(covers(caller.scopes, scope) for scope in self._scopes.split())

@@ -88,3 +88,7 @@ class AuthorizeParams(RequestParams):
     decision: str | None = None
     username: str | None = None
     password: str | None = None
+    # The second step of a log-in with two-factor authentication (auth/two_factor_login.py):
+    # the sealed state of the first, and the code (Mastodon's form calls it so).
+    pending: str | None = None
+    otp_attempt: str | None = None

@@ -159,3 +159,17 @@ async def do_end_access(
         for token_id in revoked:
             access_revoked(session, events, account_id=account_id, token_id=token_id)
     return len(revoked)
+
+
+async def do_delete_tokens(session: AsyncSession, *, account_id: int, limit: int) -> int:
+    """Delete up to `limit` of a deleted account's tokens (revoked when it was deleted) and
+    its authorization codes; returns how many tokens went (fewer than `limit`: all)."""
+    ids = list(
+        await session.scalars(select(Token.id).where(Token.account_id == account_id).limit(limit))
+    )
+    if ids:
+        await session.execute(delete(Token).where(Token.id.in_(ids)))
+    await session.execute(
+        delete(AuthorizationCode).where(AuthorizationCode.account_id == account_id)
+    )
+    return len(ids)

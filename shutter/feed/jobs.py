@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
+from shutter.accounts.events import AccountDeleted
 from shutter.feed import service
 from shutter.feed.store import feed_store
 from shutter.graph import service as graph
@@ -158,7 +159,9 @@ async def _stream_update(
         "author_id": items[0].author.id,
     }
     ctx.events.publish_many(session, [user_channel(a) for a in account_ids], event)
-    if first and body.get("visibility") == "public":
+    # A silenced author stays out of public streams, as out of public timelines
+    # (policies.listed_for: a stream cannot tell its followers apart cheaply).
+    if first and body.get("visibility") == "public" and items[0].author.silenced_at is None:
         for tag in body.get("tags") or []:
             ctx.events.publish(session, hashtag_channel(tag["name"]), event)
 
@@ -189,3 +192,20 @@ async def on_follow_ended(session: AsyncSession, event: FollowEnded) -> None:
     await service.remove_author_from_feed(
         session, account_id=event.follower_id, author_id=event.target_id
     )
+
+
+@subscribe(AccountDeleted)
+async def on_account_deleted(session: AsyncSession, event: AccountDeleted) -> None:
+    enqueue(session, service.REMOVE_ACCOUNT, {"account_id": event.account_id})
+
+
+@handles(service.REMOVE_ACCOUNT)
+async def remove_account(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """One batch of a deleted account's own feed; the next batch is its own job."""
+    account_id = int(payload["account_id"])
+    async with ctx.db.write() as session:
+        removed = await feed_store(ctx).drop(
+            session, account_id=account_id, limit=service.REMOVE_ACCOUNT_BATCH
+        )
+        if removed == service.REMOVE_ACCOUNT_BATCH:
+            enqueue(session, service.REMOVE_ACCOUNT, {"account_id": account_id})

@@ -157,6 +157,11 @@ class RedisFeedStore:
 
         await self._guarded(run)
 
+    async def drop(self, session: AsyncSession, *, account_id: int, limit: int) -> int:
+        keys = [self.key(account_id), self.built_key(account_id)]
+        await self._guarded(lambda client: client.delete(*keys))
+        return 0  # one call, whatever the feed's size
+
     async def page(
         self, session: AsyncSession, *, account_id: int, page: PageParams, count: int
     ) -> list[int] | None:

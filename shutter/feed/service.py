@@ -30,6 +30,9 @@ FANOUT = JobKind("feed.fanout", timeout_seconds=60)
 BACKFILL = JobKind("feed.backfill", timeout_seconds=60)
 UNMERGE = JobKind("feed.unmerge", timeout_seconds=30)
 REMOVE_POST = JobKind("feed.remove_post", timeout_seconds=60)
+# A deleted account's own feed, in batches (its posts leave others' feeds as each is deleted).
+REMOVE_ACCOUNT = JobKind("feed.remove_account", timeout_seconds=60)
+REMOVE_ACCOUNT_BATCH = 1000
 
 
 async def do_distribute(

@@ -62,6 +62,10 @@ class FeedStore(Protocol):
         self, session: AsyncSession, *, account_id: int, page: PageParams, count: int
     ) -> list[int] | None: ...
 
+    async def drop(self, session: AsyncSession, *, account_id: int, limit: int) -> int:
+        """Remove up to `limit` entries of a deleted account's feed; how many went."""
+        ...
+
     async def open_rebuild(self, *, account_id: int) -> None: ...
 
     async def finish_rebuild(self, *, account_id: int, entries: list[Entry]) -> None: ...
@@ -110,6 +114,20 @@ class SqlFeedStore:
         query = select(FeedEntry.post_id).where(FeedEntry.account_id == account_id)
         window = page.model_copy(update={"limit": count})
         return list(await session.scalars(paginate(query, FeedEntry.post_id, window)))
+
+    async def drop(self, session: AsyncSession, *, account_id: int, limit: int) -> int:
+        post_ids = list(
+            await session.scalars(
+                select(FeedEntry.post_id).where(FeedEntry.account_id == account_id).limit(limit)
+            )
+        )
+        if post_ids:
+            await session.execute(
+                delete(FeedEntry).where(
+                    (FeedEntry.account_id == account_id) & FeedEntry.post_id.in_(post_ids)
+                )
+            )
+        return len(post_ids)
 
     async def open_rebuild(self, *, account_id: int) -> None:
         raise AssertionError("a SQL feed is never lost, so never rebuilt")

@@ -6,8 +6,9 @@ longer than it said is counted as it streams in, and the request is answered 413
 soon as it passes the limit, whatever the route was doing with it.
 
 The limit is SHUTTER_MAX_REQUEST_BODY_BYTES, except where files come in: media uploads
-may be as large as the larger media limit, and profile updates as two images (an avatar
-and a header), each plus the general limit for the form's other fields and framing.
+may be as large as the larger media limit, profile updates as two images (an avatar
+and a header), and list imports as twice the largest list (so the import itself answers
+a list over its limit), each plus the general limit for the form's other fields and framing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from shutter.infra.settings import Settings
 
 _UPLOAD_PATHS = frozenset({"/api/v1/media", "/api/v2/media"})
 _PROFILE_PATH = "/api/v1/accounts/update_credentials"
+_IMPORT_PATH = "/api/v1/shutter/imports"
+# The largest list an import reads (shutter/archive/service/csvfiles.MAX_IMPORT_BYTES): a
+# file just over it gets the import's own 422, which says what the limit is.
+_IMPORT_FILE_BYTES = 1024 * 1024
 
 
 class BodyTooLarge(ApiError):
@@ -53,6 +58,7 @@ class BodyLimitMiddleware:
         self.general = general
         self.upload = max(settings.max_video_bytes, settings.max_image_bytes) + general
         self.profile = 2 * settings.max_image_bytes + general  # an avatar and a header
+        self.imports = 2 * _IMPORT_FILE_BYTES + general
 
     def limit_for(self, scope: Scope) -> int:
         method, path = scope.get("method"), scope.get("path", "")
@@ -60,6 +66,8 @@ class BodyLimitMiddleware:
             return self.upload
         if method == "PATCH" and path == _PROFILE_PATH:
             return self.profile
+        if method == "POST" and path == _IMPORT_PATH:
+            return self.imports
         return self.general
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

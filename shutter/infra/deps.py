@@ -37,10 +37,28 @@ async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def refuse_writes(request: Request) -> None:
+    """The request ends in a refusal answered without the exception passing through its
+    write session (a route class turned it into a page: shutter/web/routing.py): the
+    session rolls back instead of committing, so a refusal writes nothing."""
+    request.state.refused = True
+
+
+class _RollBack(Exception):
+    """Leaves the write session's transaction by rollback (see `refuse_writes`)."""
+
+
 async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
     ctx = context_of(request)
-    async with ctx.db.write() as session:
-        yield session
+    try:
+        async with ctx.db.write() as session:
+            yield session
+            # FastAPI closes this dependency after the route class has answered, so an
+            # error that class caught never reaches the `yield`.
+            if getattr(request.state, "refused", False):
+                raise _RollBack
+    except _RollBack:
+        return
     if ctx.db.has_replicas:
         # Committed: this client's next reads must see it, which a replica may not yet.
         await ctx.db.sticky.mark(client_key(request))

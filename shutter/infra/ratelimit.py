@@ -186,6 +186,13 @@ class RateLimiter:
         self.mail = Limit(
             "mail", settings.rate_limit_mail_requests, settings.rate_limit_mail_window_seconds
         )
+        # Second-factor codes tried, per account and per address
+        # (shutter/auth/service/second_factor.py).
+        window = settings.rate_limit_two_factor_window_seconds
+        self.two_factor = Limit("two_factor", settings.rate_limit_two_factor_requests, window)
+        self.two_factor_ip = Limit(
+            "two_factor_ip", settings.rate_limit_two_factor_ip_requests, window
+        )
         # token digest → account id (None for an app token), learnt when a token
         # authenticates; bounded.
         self._callers: OrderedDict[str, int | None] = OrderedDict()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from functools import cached_property
@@ -75,6 +76,30 @@ class Settings(BaseSettings):
         description="A token's last use (time, address, User-Agent), shown in the sessions "
         "list, is written at most once per this many seconds per token and API process; "
         "0 writes it on every request.",
+    )
+
+    # --- web push (shutter/notifications/push) --------------------------------------------
+    vapid_private_key: SecretStr | None = Field(
+        None,
+        description="The instance's VAPID key (a P-256 private key, its 32 bytes in "
+        "base64url), which signs Web Push deliveries. Generated and kept in "
+        "`<var_dir>/vapid_private_key` when embedded; when scaled, set it on every process "
+        "(Mastodon's VAPID_PRIVATE_KEY has the same form), else it is derived from "
+        "SHUTTER_SECRET_KEY.",
+    )
+    vapid_public_key: str | None = Field(
+        None,
+        description="The public half of SHUTTER_VAPID_PRIVATE_KEY (base64url, 65 bytes), "
+        "checked against it when the key is loaded; optional.",
+    )
+    push_allow_insecure: bool = Field(
+        False,
+        description="Lets push subscriptions name a receiver on this machine (http or https "
+        "to localhost, 127.0.0.1 or ::1): for tests and development only. Otherwise a push "
+        "endpoint must be https on a public address.",
+    )
+    push_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, description="How long one Web Push delivery may take."
     )
 
     # --- mail ----------------------------------------------------------------------------
@@ -245,6 +270,19 @@ class Settings(BaseSettings):
         30, ge=1, description="Media uploads per upload window per account."
     )
     rate_limit_upload_window_seconds: int = Field(1800, ge=1, description="Upload window.")
+    rate_limit_two_factor_requests: int = Field(
+        5,
+        ge=1,
+        description="Two-factor codes (or recovery codes) tried per two-factor window, per "
+        "account.",
+    )
+    rate_limit_two_factor_ip_requests: int = Field(
+        25,
+        ge=1,
+        description="Two-factor codes tried per two-factor window, per IP (a household "
+        "behind one address can log in together).",
+    )
+    rate_limit_two_factor_window_seconds: int = Field(300, ge=1, description="Two-factor window.")
 
     # --- media storage -------------------------------------------------------------------
     storage: Literal["local", "s3"] = Field(
@@ -386,6 +424,21 @@ class Settings(BaseSettings):
                 "(every API instance needs the same key)"
             )
         return self
+
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _vapid_private_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The point's validity is checked when the key is loaded (notifications/webpush.py).
+        if value is None:
+            return value
+        text = value.get_secret_value().strip().rstrip("=")
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except ValueError:
+            raw = b""
+        if len(raw) != 32 or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+            raise ValueError("must be a P-256 private key: 32 bytes in base64url")
+        return value
 
     @field_validator("media_public_url")
     @classmethod

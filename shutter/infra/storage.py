@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,7 +75,16 @@ class Storage(Protocol):
 
     def put(self, key: str, data: bytes) -> None: ...
 
+    def put_file(self, key: str, path: Path) -> None:
+        """Store the file at `path` without reading it whole into memory (archives)."""
+        ...
+
     def get(self, key: str) -> bytes: ...
+
+    def read_chunks(self, key: str, *, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """The stored bytes in chunks, so a large file is never held whole; a missing
+        key raises FileNotFoundError (on the first `next`)."""
+        ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -126,8 +136,26 @@ class LocalStorage:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def put_file(self, key: str, path: Path) -> None:
+        """Copied beside the target and renamed, as `put` writes."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle, path.open("rb") as source:
+                shutil.copyfileobj(source, handle, 1024 * 1024)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()
+
+    def read_chunks(self, key: str, *, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        with self.path(key).open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

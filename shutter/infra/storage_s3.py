@@ -10,7 +10,8 @@ client is shared by those threads (clients are thread-safe).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -62,6 +63,13 @@ class S3Storage:
             extra["CacheControl"] = IMMUTABLE
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
 
+    def put_file(self, key: str, path: Path) -> None:
+        """boto3's managed transfer: a large file goes up in parts, never whole in memory."""
+        extra: dict[str, Any] = {"ContentType": content_type_of(key)}
+        if is_public(key):
+            extra["CacheControl"] = IMMUTABLE
+        self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra)
+
     def get(self, key: str) -> bytes:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=key)
@@ -70,6 +78,19 @@ class S3Storage:
                 raise FileNotFoundError(key) from None
             raise
         return response["Body"].read()
+
+    def read_chunks(self, key: str, *, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _is_missing(exc):
+                raise FileNotFoundError(key) from None
+            raise
+        body = response["Body"]
+        try:
+            yield from body.iter_chunks(chunk_size)
+        finally:
+            body.close()
 
     def exists(self, key: str) -> bool:
         try:

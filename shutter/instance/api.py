@@ -15,6 +15,7 @@ from shutter.infra.http import entity_response
 from shutter.infra.settings import Settings
 from shutter.instance.rules import rule_book
 from shutter.media.service import SUPPORTED_MIME_TYPES
+from shutter.notifications.webpush import vapid_key
 
 router = APIRouter()
 
@@ -137,7 +138,7 @@ async def instance_v2(request: Request, ctx: Ctx) -> Response:
             "api_versions": {"mastodon": 2},
             "configuration": {
                 "urls": {"streaming": s.base_url.replace("http", "ws", 1), "status": None},
-                "vapid": {"public_key": ""},
+                "vapid": {"public_key": vapid_key(s).public_key},
                 "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
                 "statuses": _statuses(s),
                 "media_attachments": _media(s) | {"image_matrix_limit": s.max_image_pixels},

@@ -12,12 +12,14 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts import service as accounts
+from shutter.accounts.events import AccountDeleted
 from shutter.graph.events import FollowEnded, FollowRequestClosed, FollowRequested, FollowStarted
 from shutter.infra.context import AppContext
 from shutter.infra.domain import subscribe
 from shutter.infra.events import user_channel
-from shutter.infra.jobs import handles
+from shutter.infra.jobs import enqueue, handles
 from shutter.notifications import render, service
+from shutter.notifications.service import departures, push
 from shutter.posts.events import Favourited, Mentioned, Unfavourited, Unmentioned
 
 
@@ -27,6 +29,7 @@ def _action(payload: dict[str, Any]) -> dict[str, Any]:
         "account_id": int(payload["account_id"]),
         "from_account_id": int(payload["from_account_id"]),
         "status_id": None if payload.get("status_id") is None else int(payload["status_id"]),
+        "subject_id": None if payload.get("subject_id") is None else int(payload["subject_id"]),
     }
 
 
@@ -48,6 +51,15 @@ async def create(ctx: AppContext, payload: dict[str, Any]) -> None:
                 user_channel(created.account_id),
                 {"event": "notification", "payload": orjson.dumps(bodies[0]).decode()},
             )
+            # Pushed too, by jobs committed with the notification (service/push.py).
+            await push.enqueue_deliveries(session, notification=created, entity=bodies[0])
+
+
+@handles(push.DELIVER)
+async def deliver_push(ctx: AppContext, payload: dict[str, Any]) -> None:
+    await push.deliver(
+        ctx, subscription_id=int(payload["subscription_id"]), content=dict(payload["content"])
+    )
 
 
 @handles(service.WITHDRAW)
@@ -141,3 +153,17 @@ async def on_unfavourited(session: AsyncSession, event: Unfavourited) -> None:
         from_account_id=event.actor_id,
         status_id=event.post_id,
     )
+
+
+@subscribe(AccountDeleted)
+async def on_account_deleted(session: AsyncSession, event: AccountDeleted) -> None:
+    enqueue(session, departures.REMOVE_ACCOUNT, {"account_id": event.account_id})
+
+
+@handles(departures.REMOVE_ACCOUNT)
+async def remove_account(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """One batch of a deleted account's notifications; the next batch is its own job."""
+    account_id = int(payload["account_id"])
+    async with ctx.db.write() as session:
+        if await departures.do_remove_account(session, account_id=account_id):
+            enqueue(session, departures.REMOVE_ACCOUNT, {"account_id": account_id})

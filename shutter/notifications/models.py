@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shutter.infra.db import Base, UTCDateTime, utcnow
@@ -33,7 +33,11 @@ class Notification(Base):
     status_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("posts.id", ondelete="CASCADE")
     )
-    # status_id or 0: NULLs never collide in a unique key, and follows have no status.
+    # What a moderation notification is about: the report (`admin.report`) or the
+    # account warning (`moderation_warning`), rendered by the service that owns it.
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    # status_id, else subject_id, else 0: NULLs never collide in a unique key, and
+    # follows have no status.
     status_key: Mapped[int] = mapped_column(BigInteger, default=0)
     # Shared by notifications shown as one group; None means never grouped.
     group_key: Mapped[str | None] = mapped_column(String(80))
@@ -51,4 +55,31 @@ class Marker(Base):
     timeline: Mapped[str] = mapped_column(String(20), primary_key=True)
     last_read_id: Mapped[int] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushSubscription(Base):
+    """Where the notifications of one access token are pushed (Web Push), and which
+    (service/push.py). One per token, as on Mastodon; a purged token takes it along."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_account", "account_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    token_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("oauth_tokens.id", ondelete="CASCADE"), unique=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    endpoint: Mapped[str] = mapped_column(Text)
+    key_p256dh: Mapped[str] = mapped_column(String(100))
+    key_auth: Mapped[str] = mapped_column(String(32))
+    # The notification types pushed, separated by spaces (Mastodon's alerts that are true).
+    alerts: Mapped[str] = mapped_column(String(300))
+    policy: Mapped[str] = mapped_column(String(10))
+    # The token itself, sealed with a key derived from the instance's secret: Mastodon's
+    # payload carries it back to the app (tokens are otherwise stored only hashed).
+    sealed_token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,10 +15,55 @@ from shutter.infra.context import AppContext
 from shutter.infra.formats import iso
 from shutter.notifications.models import Notification
 from shutter.notifications.schemas import notification_json
+from shutter.notifications.service import MODERATION_TYPES
 from shutter.notifications.service.grouping import Group
 from shutter.posts import render as post_render
 from shutter.posts import service as posts
 from shutter.posts.service import threads
+
+# What a moderation notification is about (a report, an account warning) belongs to the
+# moderation service, above this one: it registers how to render each type's subjects
+# (ids → entity JSON, for the viewer) when it is assembled, as it subscribes to events.
+SubjectRenderer = Callable[
+    [AsyncSession, AppContext, list[int], Account], Awaitable[dict[int, dict[str, Any]]]
+]
+_SUBJECTS: dict[str, tuple[str, SubjectRenderer]] = {}
+
+
+def renders_subject(type: str, key: str) -> Callable[[SubjectRenderer], SubjectRenderer]:
+    """Register the renderer of `type`'s subjects, shown under `key` (`report`, …)."""
+
+    def register(renderer: SubjectRenderer) -> SubjectRenderer:
+        _SUBJECTS[type] = (key, renderer)
+        return renderer
+
+    return register
+
+
+async def _subjects(
+    session: AsyncSession, ctx: AppContext, rows: list[Notification], *, viewer: Account
+) -> dict[int, dict[str, Any]]:
+    """The subject fields of each notification that has one, by notification id."""
+    wanted: dict[str, list[int]] = {}
+    for n in rows:
+        if n.subject_id is not None and n.type in _SUBJECTS:
+            wanted.setdefault(n.type, []).append(n.subject_id)
+    rendered: dict[tuple[str, int], dict[str, Any]] = {}
+    for type, subject_ids in wanted.items():
+        for subject_id, body in (
+            await _SUBJECTS[type][1](session, ctx, subject_ids, viewer)
+        ).items():
+            rendered[(type, subject_id)] = body
+    fields: dict[int, dict[str, Any]] = {}
+    for n in rows:
+        if n.subject_id is not None and (n.type, n.subject_id) in rendered:
+            fields[n.id] = {_SUBJECTS[n.type][0]: rendered[(n.type, n.subject_id)]}
+    return fields
+
+
+def _subject_missing(n: Notification, subjects: dict[int, dict[str, Any]]) -> bool:
+    """A moderation notification whose report or warning is gone is not shown."""
+    return n.subject_id is not None and n.type in _SUBJECTS and n.id not in subjects
 
 
 async def _load(
@@ -27,10 +73,13 @@ async def _load(
     viewer: Account,
     account_ids: set[int],
     status_ids: list[int],
+    staff_view: frozenset[int] = frozenset(),
 ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
-    """Rendered accounts and statuses by id: one query for the accounts, one batch of posts."""
+    """Rendered accounts and statuses by id: one query for the accounts, one batch of posts.
+    The accounts of `staff_view` (who signed up, reported or was warned) are shown in any
+    state: moderation's notifications are about them."""
     found = await accounts.accounts_by_ids(session, account_ids)
-    shown = [a for a in found.values() if a.suspended_at is None]
+    shown = [a for a in found.values() if policies.account_shown(a) or a.id in staff_view]
     people = {a.id: body for a, body in zip(shown, await render_accounts(ctx, shown), strict=True)}
     items = await posts.hydrate(session, list(dict.fromkeys(status_ids)))
     # A notification whose post the viewer may no longer see (a private post after an
@@ -68,19 +117,22 @@ async def notifications_json(
         viewer=viewer,
         account_ids={n.from_account_id for n in rows},
         status_ids=[n.status_id for n in rows if n.status_id is not None],
+        staff_view=frozenset(n.from_account_id for n in rows if n.type in MODERATION_TYPES),
     )
+    subjects = await _subjects(session, ctx, rows, viewer=viewer)
     return [
         notification_json(
             n,
             account=people[n.from_account_id],
             status=statuses.get(n.status_id) if n.status_id else None,
         )
+        | subjects.get(n.id, {})
         for n in rows
-        if _complete(n, people, statuses)
+        if _complete(n, people, statuses) and not _subject_missing(n, subjects)
     ]
 
 
-def _group_json(group: Group) -> dict[str, Any]:
+def _group_json(group: Group, subjects: dict[int, dict[str, Any]]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "group_key": group.group_key,
         "notifications_count": group.count,
@@ -95,7 +147,7 @@ def _group_json(group: Group) -> dict[str, Any]:
         body["latest_page_notification_at"] = iso(group.latest_page_at)
     if group.latest.status_id is not None:
         body["status_id"] = str(group.latest.status_id)
-    return body
+    return body | subjects.get(group.latest.id, {})
 
 
 async def grouped_json(
@@ -108,12 +160,18 @@ async def grouped_json(
         viewer=viewer,
         account_ids={i for g in groups for i in g.sample_account_ids},
         status_ids=[g.latest.status_id for g in groups if g.latest.status_id is not None],
+        staff_view=frozenset(
+            i for g in groups if g.latest.type in MODERATION_TYPES for i in g.sample_account_ids
+        ),
     )
+    subjects = await _subjects(session, ctx, [g.latest for g in groups], viewer=viewer)
     shown = []
     for group in groups:
         group.sample_account_ids = [i for i in group.sample_account_ids if i in people]
-        if group.sample_account_ids and (
-            group.latest.status_id is None or group.latest.status_id in statuses
+        if (
+            group.sample_account_ids
+            and (group.latest.status_id is None or group.latest.status_id in statuses)
+            and not _subject_missing(group.latest, subjects)
         ):
             shown.append(group)
     account_order = dict.fromkeys(i for g in shown for i in g.sample_account_ids)
@@ -121,5 +179,5 @@ async def grouped_json(
     return {
         "accounts": [people[i] for i in account_order],
         "statuses": [statuses[i] for i in status_order if i is not None],
-        "notification_groups": [_group_json(g) for g in shown],
+        "notification_groups": [_group_json(g, subjects) for g in shown],
     }

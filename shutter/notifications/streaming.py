@@ -160,8 +160,8 @@ async def _authenticate(ctx: AppContext, raw: str | None) -> Caller | None:
         return None
     if not caller.confirmed and ctx.settings.require_email_confirmation:
         return None  # as every other route but verify_credentials (auth/deps.py)
-    if caller.account.approved_at is None:
-        return None  # awaiting approval: refused everywhere (auth/deps.py)
+    if caller.account.approved_at is None or caller.account.disabled_at is not None:
+        return None  # awaiting approval or disabled: refused everywhere (auth/deps.py)
     return caller
 
 
@@ -328,6 +328,13 @@ async def _sse(
     raw = bearer_token(request.headers.get("authorization"), request.query_params)
     # `Reader` already refused requests without a user token holding a read scope.
     assert raw is not None and caller is not None and caller.account is not None
+    return await sse_response(ctx, raw, caller, stream)
+
+
+async def sse_response(ctx: AppContext, raw: str, caller: Caller, stream: Stream) -> Response:
+    """A stream as server-sent events for an authenticated user token (the API's bearer
+    token, or the website's session cookie: shutter/web/pages/notifications.py)."""
+    assert caller.account is not None
     access = AccessWatch(ctx, raw, caller, READ_SCOPES)
     # Subscribed before the response starts, so nothing published from now on is missed.
     subscription = await ctx.events.subscribe([stream.channel, access.channel])

@@ -69,9 +69,11 @@ def with_cache_keys(
     """
     if post_id is not Post.id:
         query = query.join(Post, Post.id == post_id)
-    query = query.join(Account, Account.id == Post.account_id).where(Account.suspended_at.is_(None))
+    query = query.join(Account, Account.id == Post.account_id).where(policies.account_shown_sql())
     if public_only:
-        query = query.where(policies.listed_publicly_sql())
+        # A silenced author stays out of public places but for its followers.
+        viewer: BindParameter[Any] | None = bindparam("viewer") if with_flags else None
+        query = query.where(policies.listed_publicly_sql() & policies.listed_for_sql(viewer=viewer))
     query = query.add_columns(
         Post.version,
         Account.updated_at,

@@ -56,7 +56,9 @@ def status_json(
         "in_reply_to_account_id": str(post.in_reply_to_account_id)
         if post.in_reply_to_account_id
         else None,
-        "sensitive": post.sensitive,
+        # A sensitized author's media all show as sensitive (accounts/service/states.py);
+        # the cached JSON is keyed by the author's `updated_at`, which that moves.
+        "sensitive": post.sensitive or author.sensitized_at is not None,
         "spoiler_text": post.spoiler_text,
         "visibility": effective_visibility(post.visibility, author_locked=author.locked),
         "language": None,

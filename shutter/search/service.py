@@ -53,7 +53,13 @@ async def find_accounts(
         if following:
             only = set(await graph.followed_ids(session, account_id=viewer_id))
     return await search_accounts(
-        session, q=query, limit=limit, offset=offset, exclude_ids=exclude, only_ids=only
+        session,
+        q=query,
+        limit=limit,
+        offset=offset,
+        exclude_ids=exclude,
+        only_ids=only,
+        viewer_id=viewer_id,
     )
 
 

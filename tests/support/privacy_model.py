@@ -25,10 +25,13 @@ Accounts are indices (0, 1, 2) into `World.account_ids`; posts are their API ids
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from shutter import policies
 from shutter.accounts.models import Account
 from shutter.posts.models import Post
+
+APPROVED = datetime(2026, 1, 1, tzinfo=UTC)
 
 Pair = tuple[int, int]  # (account, target account)
 
@@ -89,8 +92,15 @@ class World:
         )
 
     def _author_row(self, account: int) -> Account:
+        # Active: approved, and in no state that hides it (policies.account_shown).
         return Account(
-            id=self.account_ids[account], locked=account in self.locked, suspended_at=None
+            id=self.account_ids[account],
+            locked=account in self.locked,
+            approved_at=APPROVED,
+            suspended_at=None,
+            deactivated_at=None,
+            deleted_at=None,
+            silenced_at=None,
         )
 
     def _post_row(self, post: ModelPost) -> Post:

@@ -18,10 +18,11 @@ from shutter.graph.models import FollowRequest
 from shutter.infra.context import AppContext
 from shutter.infra.db import account_changed, utcnow
 from shutter.infra.domain import publish
-from shutter.infra.errors import not_found, unprocessable
+from shutter.infra.errors import ApiError, not_found, unprocessable
 from shutter.infra.ids import ids, parse_id
 from shutter.infra.settings import Settings
 from shutter.media import service as media
+from shutter.policies import account_shown
 
 # Mastodon's rule without its inner dashes (mentions here stop at a dash): letters,
 # digits and underscores, with dots allowed only inside. A name of dots (`.`, `..`) or
@@ -66,11 +67,20 @@ async def email_taken(session: AsyncSession, email: str, *, by_other_than: int =
     ) is not None
 
 
+def _taken_error(field: str) -> ApiError:
+    """Mastodon's answer to a name or address in use (its `ERR_TAKEN`)."""
+    message = f"{field} is already taken"
+    details = {field: [{"error": "ERR_TAKEN", "description": message}]}
+    return ApiError(422, f"Validation failed: {message}", details=details)
+
+
 async def _taken(session: AsyncSession, *, username: str, email: str) -> None:
+    # A deleted account's tombstone keeps its name: nobody else may take it (its links,
+    # mentions and the memory of others would point at a stranger). Its address is free.
     if await session.scalar(select(Account.id).where(Account.username_lower == username.lower())):
-        raise unprocessable("username is already taken", field="username")
+        raise _taken_error("username")
     if await email_taken(session, email):
-        raise unprocessable("email is already taken", field="email")
+        raise _taken_error("email")
 
 
 async def do_create_account(
@@ -134,19 +144,35 @@ async def do_create_account(
 
 
 async def access_account(session: AsyncSession, account_id: int | str) -> Account:
-    """The active account with this id, or 404 (also while it awaits approval, as
-    Mastodon hides pending accounts)."""
-    key = parse_id(account_id)
-    if key is None:
-        raise not_found("Account")
-    account = await session.get(Account, key)
-    if account is None or not _visible(account):
+    """The shown account with this id (policies.account_shown), or 404 (also while it
+    awaits approval, as Mastodon hides pending accounts)."""
+    account = await _by_id(session, account_id)
+    if account is None or not account_shown(account):
         raise not_found("Account")
     return account
 
 
-def _visible(account: Account) -> bool:
-    return account.suspended_at is None and account.approved_at is not None
+async def _by_id(session: AsyncSession, account_id: int | str) -> Account | None:
+    key = parse_id(account_id)
+    return None if key is None else await session.get(Account, key)
+
+
+def _entity_shown(account: Account) -> bool:
+    # Mastodon still answers with a suspended account's entity (`suspended: true`, the
+    # name and nothing else: accounts/schemas.py); a deleted one is shown the same way.
+    # A deactivated or pending account is not found at all.
+    if account.deleted_at is not None:
+        return True
+    return account.approved_at is not None and account.deactivated_at is None
+
+
+async def access_account_entity(session: AsyncSession, account_id: int | str) -> Account:
+    """The account `GET /api/v1/accounts/:id` shows: a shown one, or a suspended or
+    deleted one (Mastodon's `suspended: true`); 404 otherwise."""
+    account = await _by_id(session, account_id)
+    if account is None or not _entity_shown(account):
+        raise not_found("Account")
+    return account
 
 
 async def lock_accounts(session: AsyncSession, account_ids: list[int]) -> None:
@@ -173,10 +199,11 @@ async def accounts_by_ids(session: AsyncSession, account_ids: set[int]) -> dict[
 
 
 async def lookup_account(session: AsyncSession, acct: str) -> Account:
-    """Resolve `username` or `username@this-host` (no federation: other hosts are 404)."""
+    """Resolve `username` or `username@this-host` (no federation: other hosts are 404), as
+    `access_account_entity` shows it."""
     username = acct.strip().lstrip("@").split("@", 1)[0].lower()
     account = await session.scalar(select(Account).where(Account.username_lower == username))
-    if account is None or not _visible(account):
+    if account is None or not _entity_shown(account):
         raise not_found("Account")
     return account
 

@@ -22,6 +22,7 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import account_changed, utcnow
 from shutter.infra.errors import ApiError, forbidden, unprocessable
 from shutter.infra.mail import enqueue_mail
+from shutter.policies import account_usable
 
 ONLY_UNCONFIRMED = "This method is only available while the e-mail address is unconfirmed"
 INVALID_LINK = "This confirmation link is invalid or has expired"
@@ -67,7 +68,7 @@ async def do_confirm_email(session: AsyncSession, *, token: str) -> Account:
     )
     account = await session.get(Account, link.account_id) if link is not None else None
     credential = await session.get(Credential, link.account_id) if link is not None else None
-    if link is None or account is None or credential is None or account.suspended_at:
+    if link is None or account is None or credential is None or not account_usable(account):
         raise ApiError(404, INVALID_LINK)
     if link.purpose == links.CONFIRM_EMAIL:
         if credential.email_lower != link.email.lower():  # corrected since: an old link

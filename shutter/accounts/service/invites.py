@@ -24,6 +24,7 @@ from shutter.infra.errors import forbidden, not_found, unprocessable
 from shutter.infra.formats import iso
 from shutter.infra.ids import ids, parse_id, shard_of
 from shutter.infra.settings import Settings
+from shutter.policies import account_shown_sql
 
 STAFF_ROLES = ("admin", "moderator")
 MAX_USES = 10_000
@@ -110,7 +111,7 @@ def _usable(now: datetime) -> Any:
     return (
         or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses)
         & or_(Invite.expires_at.is_(None), Invite.expires_at > now)
-        & Invite.account_id.in_(select(Account.id).where(Account.suspended_at.is_(None)))
+        & Invite.account_id.in_(select(Account.id).where(account_shown_sql()))
     )
 
 

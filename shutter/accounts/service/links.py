@@ -34,6 +34,7 @@ from shutter.infra.db import utcnow
 from shutter.infra.jobs import JobKind, enqueue
 from shutter.infra.mail import SMTP_TIMEOUT_SECONDS, Mail
 from shutter.infra.settings import Settings
+from shutter.policies import account_usable
 
 PASSWORD_RESET = "password_reset"
 CONFIRM_EMAIL = "confirm_email"  # the address the account signed up with
@@ -93,7 +94,7 @@ async def _recipient(
     else:
         query = query.where(Account.id == account_id)
     row = (await session.execute(query)).first()
-    if row is None or row[0].suspended_at is not None:
+    if row is None or not account_usable(row[0]):
         return None
     account, credential = row
     if purpose == CONFIRM_EMAIL and (

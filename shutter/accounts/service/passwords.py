@@ -20,6 +20,7 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.errors import unprocessable
 from shutter.infra.mail import enqueue_mail
+from shutter.policies import account_usable
 
 INVALID_LINK = "token is invalid or has expired"
 
@@ -116,7 +117,7 @@ async def do_reset_password(
     link = await links.redeem_link(session, purposes=(links.PASSWORD_RESET,), raw=token)
     account = await session.get(Account, link.account_id) if link is not None else None
     credential = await session.get(Credential, link.account_id) if link is not None else None
-    if link is None or account is None or credential is None or account.suspended_at:
+    if link is None or account is None or credential is None or not account_usable(account):
         raise unprocessable(INVALID_LINK, field="token")
     if credential.confirmed_at is None and credential.email_lower == link.email.lower():
         # The link reached the address: as good as its confirmation.

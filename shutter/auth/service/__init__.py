@@ -117,6 +117,8 @@ class IssuedToken:
     token: Token
     raw: str
     raw_refresh: str | None
+    # The log-in made the account, which its owner had deactivated, active again.
+    reactivated: bool = False
 
 
 async def issue_token(
@@ -227,7 +229,13 @@ async def authenticate(session: AsyncSession, raw_token: str) -> Caller | None:
         return None
     if token.expires_at is not None and token.expires_at < utcnow():
         return None
-    if account is not None and account.suspended_at is not None:
+    if account is not None and (
+        account.suspended_at is not None
+        or account.deactivated_at is not None
+        or account.deleted_at is not None
+    ):
+        # Their tokens were revoked when it happened; one issued in a race is refused too.
+        # A disabled account's tokens stay, refused by the routes (auth/deps.py).
         return None
     scopes = frozenset(token.scopes.split())
     confirmed = account is None or confirmed_at is not None

@@ -7,12 +7,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.models import Account
-from shutter.auth.credentials import UNCONFIRMED, check_password, confirmation_missing, find_login
+from shutter.auth.credentials import check_password, find_login, log_in_refusal
+from shutter.auth.events import DeactivatedAccountLoggedIn
 from shutter.auth.models import App, AuthorizationCode, Token
 from shutter.auth.scopes import parse_scopes, within
 from shutter.auth.service import (
@@ -26,11 +28,19 @@ from shutter.auth.service import (
     new_secret,
     requested_scopes,
 )
+from shutter.auth.service.second_factor import requires_second_factor
 from shutter.infra.db import utcnow
+from shutter.infra.domain import publish
 from shutter.infra.errors import ApiError
 from shutter.infra.events import EventBus
 from shutter.infra.ratelimit import RateLimiter
 from shutter.infra.settings import Settings
+
+# The password grant's answer for an account with two-factor authentication.
+TWO_FACTOR_REQUIRED = (
+    "This account uses two-factor authentication: log in through the authorization page "
+    "(/oauth/authorize)"
+)
 
 
 async def grant_client_credentials(
@@ -46,10 +56,20 @@ async def grant_client_credentials(
     )
 
 
-async def authenticate_login(
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A log-in's password checked: the account its login names (whatever the password),
+    and that account if the password is its own and it may log in."""
+
+    named: Account | None
+    account: Account | None
+
+
+async def attempt_login(
     session: AsyncSession, *, settings: Settings, limiter: RateLimiter, login: str, password: str
-) -> Account | None:
-    """The account a log-in names if the password is its own; every log-in path goes here.
+) -> LoginAttempt:
+    """Check a log-in's password; every log-in path goes here (or through
+    `authenticate_login`).
 
     The attempt counts against the log-in limit of the account the login names (of the
     normalised login when it names none) before the password is checked: 429 once spent.
@@ -59,7 +79,18 @@ async def authenticate_login(
     found = await find_login(session, login)
     who = f"account:{found.account.id}" if found.account else f"login:{found.normalised}"
     await limiter.check(limiter.login, "login", who)
-    return await check_password(found, settings=settings, password=password)
+    account = await check_password(found, settings=settings, password=password)
+    return LoginAttempt(found.account, account)
+
+
+async def authenticate_login(
+    session: AsyncSession, *, settings: Settings, limiter: RateLimiter, login: str, password: str
+) -> Account | None:
+    """The account a log-in names if the password is its own (see `attempt_login`)."""
+    attempt = await attempt_login(
+        session, settings=settings, limiter=limiter, login=login, password=password
+    )
+    return attempt.account
 
 
 async def grant_password(
@@ -76,14 +107,39 @@ async def grant_password(
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
     scopes = requested_scopes(app, scope)
-    account = await authenticate_login(
+    attempt = await attempt_login(
         session, settings=settings, limiter=limiter, login=username, password=password
     )
+    # Refused whatever the password, as Mastodon does: the grant has no room for a code,
+    # and its answer must not tell a guesser that the password was right.
+    if attempt.named is not None and await requires_second_factor(session, attempt.named.id):
+        raise OAuthError("invalid_grant", TWO_FACTOR_REQUIRED)
+    account = attempt.account
     if account is None:
         raise OAuthError("invalid_grant", "The username or password is incorrect")
-    if await confirmation_missing(session, settings=settings, account_id=account.id):
-        raise ApiError(403, UNCONFIRMED)  # as Mastodon answers; the password was right
-    return await issue_token(session, app=app, account=account, scopes=scopes, device=device)
+    reactivated = await admit_log_in(session, settings=settings, account=account)
+    issued = await issue_token(session, app=app, account=account, scopes=scopes, device=device)
+    issued.reactivated = reactivated
+    return issued
+
+
+async def admit_log_in(session: AsyncSession, *, settings: Settings, account: Account) -> bool:
+    """The last step of every log-in (password grant, authorize page, website) once the
+    password (and any second factor) was right: 403 with Mastodon's message when the
+    account may not log in (`log_in_refusal`), else `do_log_in` (True: reactivated)."""
+    refusal = await log_in_refusal(session, settings=settings, account=account)
+    if refusal is not None:
+        raise ApiError(403, refusal)  # as Mastodon answers; the password was right
+    return await do_log_in(session, account=account)
+
+
+async def do_log_in(session: AsyncSession, *, account: Account) -> bool:
+    """What a log-in admitted by the password and `log_in_refusal` changes: an account
+    its owner deactivated is active again (True), as on Instagram."""
+    if account.deactivated_at is None:
+        return False
+    await publish(session, DeactivatedAccountLoggedIn(account_id=account.id))
+    return True
 
 
 def pkce_matches(verifier: str, challenge: str, method: str | None) -> bool:
@@ -161,9 +217,15 @@ async def grant_authorization_code(
 
 
 async def _active_account(session: AsyncSession, account_id: int) -> Account:
-    """The account a grant is for; a suspended or deleted one gets no new token."""
+    """The account a grant is for; a suspended, disabled, deactivated or deleted one gets
+    no new token (a deactivated owner logs in with their password again)."""
     account = await session.get(Account, account_id)
-    if account is None or account.suspended_at is not None:
+    if account is None or (
+        account.suspended_at is not None
+        or account.disabled_at is not None
+        or account.deactivated_at is not None
+        or account.deleted_at is not None
+    ):
         raise OAuthError("invalid_grant", "The account is not active")
     return account
 

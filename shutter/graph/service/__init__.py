@@ -31,6 +31,7 @@ from shutter.infra.domain import publish
 from shutter.infra.errors import forbidden, not_found
 from shutter.infra.ids import MAX_ID, ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
+from shutter.policies import account_shown
 
 INSERT_BATCH = 500
 
@@ -118,7 +119,7 @@ async def relationship(
     if not wanted:
         return []
     found = await accounts.accounts_by_ids(session, set(wanted))
-    existing = [i for i in wanted if i in found and found[i].suspended_at is None]
+    existing = [i for i in wanted if i in found and account_shown(found[i])]
     if not existing:
         return []
     out_follows, in_follows = await _edges(session, Follow, viewer_id, existing)
@@ -409,7 +410,7 @@ async def account_page(session: AsyncSession, query: Select[int, int]) -> Accoun
     listed = [
         found[account_id]
         for _, account_id in rows
-        if account_id in found and found[account_id].suspended_at is None
+        if account_id in found and account_shown(found[account_id])
     ]
     # The cursor covers hidden rows too, so the next page starts after them.
     return AccountPage(accounts=listed, cursor_ids=[row_id for row_id, _ in rows])

@@ -84,14 +84,28 @@ def schedule_file_deletion(
 
 
 async def do_delete_account_media(
-    session: AsyncSession, *, ctx: AppContext, account_id: int
+    session: AsyncSession, *, ctx: AppContext, account_id: int, limit: int | None = None
 ) -> int:
     """Delete every media row of an account (attached or not) and, after commit, the files
-    and its avatar; call it in the transaction that deletes the account. Returns the rows."""
-    rows = list(await session.scalars(select(Media).where(Media.account_id == account_id)))
+    and its avatar; call it in the transaction that deletes the account. Returns the rows.
+
+    With `limit`, at most that many rows go, and the avatar only with the last of them
+    (fewer than `limit` returned): a large account is deleted in batches."""
+    query = select(Media).where(Media.account_id == account_id)
+    if limit is not None:
+        query = query.order_by(Media.id).limit(limit)
+    rows = list(await session.scalars(query))
     keys = [key for media in rows for key in keys_of(media)]
-    await session.execute(delete(Media).where(Media.account_id == account_id))
-    avatar = await session.scalar(select(Account.avatar_key).where(Account.id == account_id))
+    if limit is None:
+        await session.execute(delete(Media).where(Media.account_id == account_id))
+    elif rows:
+        await session.execute(delete(Media).where(Media.id.in_([media.id for media in rows])))
+    last = limit is None or len(rows) < limit
+    avatar = (
+        await session.scalar(select(Account.avatar_key).where(Account.id == account_id))
+        if last
+        else None
+    )
     schedule_file_deletion(
         session, keys=keys, avatars=[avatar] if avatar else [], account_id=account_id
     )

@@ -27,7 +27,12 @@ from shutter.notifications.models import Marker, Notification
 
 # Mastodon's notification types that Shutter creates.
 FAVOURITE, MENTION, FOLLOW, FOLLOW_REQUEST = "favourite", "mention", "follow", "follow_request"
-TYPES = (FAVOURITE, MENTION, FOLLOW, FOLLOW_REQUEST)
+# Moderation's (shutter/moderation): staff hear of sign-ups and reports, and an account
+# of what moderators did to it (the sender is the recipient itself, as on Mastodon).
+ADMIN_SIGN_UP, ADMIN_REPORT = "admin.sign_up", "admin.report"
+MODERATION_WARNING = "moderation_warning"
+MODERATION_TYPES = (ADMIN_SIGN_UP, ADMIN_REPORT, MODERATION_WARNING)
+TYPES = (FAVOURITE, MENTION, FOLLOW, FOLLOW_REQUEST, *MODERATION_TYPES)
 # Mastodon 4.3 groups these; mentions and follow requests always stand alone.
 GROUPABLE = (FAVOURITE, FOLLOW)
 # A group keeps collecting for this long after it started (Mastodon's MAXIMUM_GROUP_SPAN).
@@ -39,7 +44,11 @@ WITHDRAW = JobKind("notifications.withdraw", timeout_seconds=30)
 
 
 def _payload(
-    type: str, account_id: int, from_account_id: int, status_id: int | None
+    type: str,
+    account_id: int,
+    from_account_id: int,
+    status_id: int | None,
+    subject_id: int | None = None,
 ) -> dict[str, Any]:
     if type not in TYPES:
         raise ValueError(f"unknown notification type {type!r}")
@@ -48,6 +57,7 @@ def _payload(
         "account_id": account_id,
         "from_account_id": from_account_id,
         "status_id": status_id,
+        "subject_id": subject_id,
     }
 
 
@@ -58,11 +68,13 @@ def notify(
     account_id: int,
     from_account_id: int,
     status_id: int | None = None,
+    subject_id: int | None = None,
 ) -> None:
-    """Tell `account_id` that `from_account_id` did `type` (after the caller's commit)."""
-    if account_id == from_account_id:
+    """Tell `account_id` that `from_account_id` did `type` (after the caller's commit).
+    `subject_id` names the report or warning of a moderation type."""
+    if account_id == from_account_id and type != MODERATION_WARNING:
         return  # never for your own actions
-    enqueue(session, CREATE, _payload(type, account_id, from_account_id, status_id))
+    enqueue(session, CREATE, _payload(type, account_id, from_account_id, status_id, subject_id))
 
 
 def withdraw(
@@ -140,14 +152,33 @@ async def do_create(
     account_id: int,
     from_account_id: int,
     status_id: int | None,
+    subject_id: int | None = None,
 ) -> Notification | None:
     """Record a notification; None when it must not exist or already does (idempotent)."""
-    if account_id == from_account_id or type not in TYPES:
+    if type not in TYPES or (account_id == from_account_id and type != MODERATION_WARNING):
         return None
     people = await accounts.accounts_by_ids(session, {account_id, from_account_id})
-    if len(people) < 2 or any(p.suspended_at is not None for p in people.values()):
+    # Moderation's notifications are never filtered (Mastodon's NON_FILTERABLE_TYPES):
+    # staff hear of a pending or limited account, an account of a warning even while
+    # suspended (it reads it once it is back).
+    moderation = type in MODERATION_TYPES
+    if moderation and len(people) < len({account_id, from_account_id}):
         return None
-    if await is_unwanted(session, account_id=account_id, from_account_id=from_account_id):
+    if not moderation and (
+        len(people) < 2 or not all(policies.account_shown(p) for p in people.values())
+    ):
+        return None
+    sender = people[from_account_id]
+    if not moderation and sender.silenced_at is not None:
+        # Mastodon's rule for a limited account: it reaches only those who follow it.
+        relations = await policies.load_relations(
+            session, viewer_id=account_id, author_ids={from_account_id}
+        )
+        if not policies.listed_for(sender, relations):
+            return None
+    if not moderation and await is_unwanted(
+        session, account_id=account_id, from_account_id=from_account_id
+    ):
         return None
     if not await _still_true(
         session, type=type, account_id=account_id, from_account_id=from_account_id
@@ -165,7 +196,8 @@ async def do_create(
         "type": type,
         "from_account_id": from_account_id,
         "status_id": status_id,
-        "status_key": status_id or 0,
+        "subject_id": subject_id,
+        "status_key": status_id or subject_id or 0,
         "group_key": await _group_key(
             session, type=type, account_id=account_id, status_id=status_id, now=now
         ),
@@ -188,11 +220,12 @@ async def do_withdraw(
     account_id: int,
     from_account_id: int,
     status_id: int | None,
+    subject_id: int | None = None,
 ) -> int:
     """Delete the notification of one action; returns how many rows went (0 or 1)."""
     result = await session.execute(
         delete(Notification)
-        .where(_same_action(type, account_id, from_account_id, status_id))
+        .where(_same_action(type, account_id, from_account_id, status_id or subject_id))
         .returning(Notification.id)
     )
     return len(result.all())

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -59,14 +59,18 @@ def parse_id(raw: str | int | None, *, what: str = "Record") -> int:
     return value
 
 
-async def hydrate(session: AsyncSession, post_ids: list[int]) -> list[HydratedPost]:
-    """Posts with authors and media in two queries, in the order of `post_ids`."""
+async def hydrate(
+    session: AsyncSession, post_ids: list[int], *, any_author: bool = False
+) -> list[HydratedPost]:
+    """Posts with authors and media in two queries, in the order of `post_ids`; only
+    those of shown authors, unless `any_author` (what staff review: a report's posts)."""
     if not post_ids:
         return []
+    shown: ColumnElement[bool] = Post.id.in_(post_ids)
+    if not any_author:
+        shown = shown & policies.account_shown_sql()
     rows = await session.execute(
-        select(Post, Account)
-        .join(Account, Account.id == Post.account_id)
-        .where(Post.id.in_(post_ids) & Account.suspended_at.is_(None))
+        select(Post, Account).join(Account, Account.id == Post.account_id).where(shown)
     )
     found = {post.id: HydratedPost(post, author) for post, author in rows.all()}
     attached = await media.media_for_posts(session, list(found))
@@ -249,18 +253,36 @@ async def do_delete_post(
     comment (its author or the post's owner) with the replies under it."""
     item = await access_post(session, post_id, viewer=actor)
     post = item.post
+    owner_id = post.account_id if post.root_id is None else await thread_owner_id(session, post)
+    if actor.id not in (post.account_id, owner_id):
+        raise forbidden()
+    await _remove(session, ctx=ctx, item=item, root_owner_id=owner_id)
+    return item
+
+
+async def do_remove_post(session: AsyncSession, *, ctx: AppContext, post_id: int) -> HydratedPost:
+    """A moderator's removal of a post or comment, whoever may see it: the same cascade
+    as its author's delete (shutter/moderation checks who may). 404 for no such post."""
+    items = await hydrate(session, [post_id])
+    if not items:
+        raise not_found("Status")
+    post = items[0].post
+    owner_id = post.account_id if post.root_id is None else await thread_owner_id(session, post)
+    await _remove(session, ctx=ctx, item=items[0], root_owner_id=owner_id)
+    return items[0]
+
+
+async def _remove(
+    session: AsyncSession, *, ctx: AppContext, item: HydratedPost, root_owner_id: int
+) -> None:
+    post = item.post
     if post.root_id is None:
-        if post.account_id != actor.id:
-            raise forbidden()
         comments = await threads.thread_rows(session, root_id=post.id)
         await threads.do_delete_comments(session, rows=comments, root_owner_id=post.account_id)
         await publish(session, PostRemoved(post_id=post.id, author_id=post.account_id))
         await media.do_delete_for_post(session, ctx=ctx, post_id=post.id)
-        await accounts.adjust_counts(session, actor.id, statuses=-1)
+        await accounts.adjust_counts(session, post.account_id, statuses=-1)
     else:
-        root_owner_id = await thread_owner_id(session, post)
-        if actor.id not in (post.account_id, root_owner_id):
-            raise forbidden()
         rows = await threads.thread_rows(session, root_id=post.root_id)
         this = [row for row in rows if row.id == post.id]
         await threads.do_delete_comments(
@@ -270,7 +292,6 @@ async def do_delete_post(
             await _count_reply_gone(session, parent_id=post.in_reply_to_id)
     await session.execute(delete(PostEdit).where(PostEdit.post_id == post.id))
     await session.execute(delete(Post).where(Post.id == post.id))
-    return item
 
 
 async def _count_reply_gone(session: AsyncSession, *, parent_id: int) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.accounts.models import Account
 from shutter.infra.db import insert_ignoring_conflicts, utcnow
 from shutter.infra.ids import ids
+from shutter.policies import account_shown_sql
 from shutter.posts import text
 from shutter.posts.models import Mention, Post, PostTag, Tag
 
@@ -51,8 +52,7 @@ async def _local_accounts(session: AsyncSession, usernames: list[str]) -> list[A
         return []
     rows = await session.scalars(
         select(Account).where(
-            Account.username_lower.in_([u.lower() for u in usernames])
-            & Account.suspended_at.is_(None)
+            Account.username_lower.in_([u.lower() for u in usernames]) & account_shown_sql()
         )
     )
     order = {u.lower(): i for i, u in enumerate(usernames)}

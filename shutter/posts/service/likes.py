@@ -20,6 +20,7 @@ from shutter.infra.db import conflict_aware_insert, utcnow
 from shutter.infra.domain import publish
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
+from shutter.policies import account_shown
 from shutter.posts.events import Favourited, Unfavourited
 from shutter.posts.models import Bookmark, Like
 from shutter.posts.schemas import HydratedPost
@@ -138,7 +139,7 @@ async def favourited_by(
     listed = [
         found[account_id]
         for _, account_id in rows
-        if account_id in found and found[account_id].suspended_at is None
+        if account_id in found and account_shown(found[account_id])
     ]
     return AccountPage(accounts=listed, cursor_ids=[row_id for row_id, _ in rows])
 

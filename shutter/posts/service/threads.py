@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter import policies
 from shutter.accounts.models import Account
 from shutter.infra.domain import publish
 from shutter.posts.events import Unmentioned
@@ -34,7 +35,7 @@ async def roots_of(session: AsyncSession, posts: list[Post]) -> dict[int, tuple[
     rows = await session.execute(
         select(Post, Account)
         .join(Account, Account.id == Post.account_id)
-        .where(Post.id.in_(wanted) & Account.suspended_at.is_(None))
+        .where(Post.id.in_(wanted) & policies.account_shown_sql())
     )
     return {root.id: (root, author) for root, author in rows.all()}
 

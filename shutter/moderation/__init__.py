@@ -1,0 +1,1 @@
+"""Moderation: reports, Mastodon's admin API, account warnings and the audit log."""

@@ -1,0 +1,184 @@
+"""Notifications: the person's notifications in groups ("ana and 4 others liked your
+post"), marked read when seen, and the live connection behind the navigation's count.
+
+- GET /notifications — the API's grouped read (notifications/service/grouping.py and
+  render.grouped_json, as GET /api/v2/notifications), turned into sentences. Seeing the
+  first page moves the `notifications` marker (as POST /api/v1/markers does) to its
+  newest notification; what was new until then stays highlighted on this page.
+- GET /web/stream — the user's notification stream as server-sent events, the API's
+  streaming machinery (notifications/streaming.sse_response) with the session cookie
+  for a token. It ends when the session is revoked, like any stream.
+- GET /web/unread — `{"count": n}`, read by static/js/live.js when the stream says
+  something happened, and polled when no stream can be kept open.
+
+The last two are the live connection: the gate does not count them (auth/gate.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shutter.auth import service as auth
+from shutter.infra.deps import Ctx, ReadSession
+from shutter.infra.errors import ApiError
+from shutter.infra.http import json_response
+from shutter.infra.pagination import PageParams
+from shutter.infra.params import params
+from shutter.notifications import render as notification_render
+from shutter.notifications import service as notifications
+from shutter.notifications.service import grouping
+from shutter.notifications.streaming import resolve_stream, sse_response
+from shutter.web.pages.home import FRAGMENT_HEADER
+from shutter.web.routing import web_router
+from shutter.web.session import SignedIn
+from shutter.web.templating import render
+from shutter.web.views import local_path
+
+router = web_router()
+
+_TAG = re.compile(r"<[^>]+>")
+
+# What each type says after its senders ("ana and 4 others …").
+_SAYS = {
+    notifications.FAVOURITE: "liked your post",
+    notifications.FOLLOW: "started following you",
+    notifications.FOLLOW_REQUEST: "asked to follow you",
+    notifications.MENTION: "mentioned you",
+    notifications.ADMIN_SIGN_UP: "signed up",
+    notifications.ADMIN_REPORT: "filed a report",
+}
+
+
+@dataclass
+class Person:
+    username: str
+    name: str
+    path: str
+    avatar: str
+
+
+@dataclass
+class NoteView:
+    """One line of the page: a group of notifications as a sentence."""
+
+    key: str
+    type: str
+    people: list[Person]
+    others: int  # senders beyond the first
+    says: str
+    at: str | None
+    unread: bool
+    post_path: str | None = None
+    thumb: str | None = None
+    thumb_alt: str = ""
+    excerpt: str | None = None  # a mention's words, as text
+    warning: str | None = None  # a moderator's warning text
+
+
+def _person(account: dict[str, Any]) -> Person:
+    return Person(
+        username=account["acct"],
+        name=account.get("display_name") or account["username"],
+        path=local_path(account["url"]),
+        avatar=account.get("avatar_static") or account.get("avatar") or "",
+    )
+
+
+def _text_of(html: str) -> str:
+    """A mention's caption as plain text, shortened (the template escapes it again)."""
+    words = unescape(_TAG.sub(" ", html)).split()
+    text = " ".join(words)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def note_views(body: dict[str, Any], *, read_up_to: int) -> list[NoteView]:
+    people = {a["id"]: a for a in body["accounts"]}
+    statuses = {s["id"]: s for s in body["statuses"]}
+    out: list[NoteView] = []
+    for group in body["notification_groups"]:
+        senders = [_person(people[i]) for i in group["sample_account_ids"] if i in people]
+        kind = group["type"]
+        note = NoteView(
+            key=group["group_key"],
+            type=kind,
+            people=senders[:1],
+            others=max(0, group["notifications_count"] - 1),
+            says=_SAYS.get(kind, "sent you a notification"),
+            at=group.get("latest_page_notification_at"),
+            unread=int(group["most_recent_notification_id"]) > read_up_to,
+        )
+        status = statuses.get(group.get("status_id"))
+        if status is not None:
+            note.post_path = local_path(status["url"])
+            media = status.get("media_attachments") or []
+            if media:
+                note.thumb = media[0].get("preview_url") or media[0].get("url")
+                note.thumb_alt = media[0].get("description") or ""
+            if kind == notifications.MENTION:
+                note.excerpt = _text_of(status.get("content") or "")
+        if kind == notifications.MODERATION_WARNING:
+            warning = group.get("moderation_warning") or {}
+            note.says = "A moderator warned your account"
+            note.people = []
+            note.others = 0
+            note.warning = warning.get("text") or None
+        out.append(note)
+    return out
+
+
+@router.get("/notifications")
+async def notifications_page(
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    web: SignedIn,
+    page: PageParams = params(PageParams),
+) -> Response:
+    account = web.account
+    assert account is not None
+    read_up_to = await notifications.last_read_id(
+        session, account_id=account.id, timeline="notifications"
+    )
+    found = await grouping.list_groups(
+        session, account_id=account.id, filters=notifications.Filters(), page=page
+    )
+    body = await notification_render.grouped_json(session, ctx, found.groups, viewer=account)
+    notes = note_views(body, read_up_to=read_up_to)
+    newest = max((g.latest.id for g in found.groups), default=0)
+    if page.max_id is None and newest > read_up_to:
+        # Seen: the marker moves as POST /api/v1/markers moves it.
+        async with ctx.db.write() as writing:
+            await notifications.do_set_markers(
+                writing, account_id=account.id, positions={"notifications": str(newest)}
+            )
+        web.unread = 0
+    next_url = None
+    if found.cursor_ids and len(found.groups) >= page.limit:
+        next_url = f"/notifications?max_id={min(found.cursor_ids)}"
+    context = {"notes": notes, "next_url": next_url}
+    if request.headers.get(FRAGMENT_HEADER) == "notifications":
+        return render(request, web, "partials/notification_list.html", context)
+    return render(request, web, "pages/notifications.html", context, nav="notifications")
+
+
+@router.get("/web/unread")
+async def unread(web: SignedIn) -> Response:
+    # SignedIn counted it, as it does for the navigation of every page.
+    return json_response({"count": web.unread})
+
+
+@router.get("/web/stream")
+async def stream(ctx: Ctx, session: ReadSession, web: SignedIn) -> Response:
+    assert web.account is not None and web.raw_token is not None
+    caller = await auth.authenticate(session, web.raw_token)
+    if caller is None or caller.account is None:
+        raise ApiError(401, "Log in to do this")
+    return await sse_response(
+        ctx, web.raw_token, caller, resolve_stream("user:notification", account=caller.account)
+    )

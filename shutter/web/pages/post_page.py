@@ -1,0 +1,190 @@
+"""The post page at Mastodon's URL `/@username/<id>`: the post, its comments (add,
+delete one's own), who liked it, and for its author: edit the caption (with the history
+the posts service keeps) and delete it.
+
+Reads are the API's: `access_post` and `render_status` (GET /api/v1/statuses/:id), the
+thread from `comments.context` (…/context), `likes.favourited_by` (…/favourited_by),
+`edits.edit_history` (…/history). Actions call the services the API's routes call, with
+forms that work without scripts; the deletions confirm inside a disclosure first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shutter.accounts.schemas import account_json
+from shutter.infra.context import AppContext
+from shutter.infra.deps import Ctx, ReadSession, WriteSession
+from shutter.infra.errors import not_found
+from shutter.infra.pagination import AccountPageParams
+from shutter.infra.params import params
+from shutter.posts import comments
+from shutter.posts import service as posts
+from shutter.posts.render import render_items, render_status
+from shutter.posts.schemas import HydratedPost, edit_json
+from shutter.posts.service import edits, likes
+from shutter.web.post_forms import CaptionForm, CommentForm, DeleteForm
+from shutter.web.routing import done, web_router
+from shutter.web.session import SignedIn, SignedInPosted, WebSession
+from shutter.web.templating import render
+from shutter.web.views import local_path, post_view
+
+router = web_router()
+
+
+async def _the_post(
+    session: AsyncSession, web: WebSession, username: str, post_id: int
+) -> HydratedPost:
+    """The post the viewer may see, under its author's name only (else 404, as a
+    comment's id under the post's URL would be)."""
+    item = await posts.access_post(session, post_id, viewer=web.account)
+    if item.author.username.lower() != username.lower() or item.post.root_id is not None:
+        raise not_found("Post")
+    return item
+
+
+async def _page_data(
+    session: AsyncSession, ctx: AppContext, web: WebSession, item: HydratedPost
+) -> dict[str, Any]:
+    me = web.account
+    assert me is not None
+    status = await render_status(session, ctx, item, viewer=me)
+    thread = await comments.context(session, post_id=item.post.id, viewer=me)
+    replies = await render_items(session, ctx, thread.descendants, viewer=me)
+    own = item.author.id == me.id
+    history: list[dict[str, Any]] = []
+    if status.get("edited_at"):
+        _, versions = await edits.edit_history(session, post_id=item.post.id, viewer=me)
+        history = [edit_json(v, item, ctx.settings) for v in versions]
+        history.reverse()  # newest first, as the page reads
+    return {
+        "p": post_view(status),
+        "own": own,
+        "comments": [
+            {
+                "status": r,
+                "author_path": local_path(r["account"]["url"]),
+                "deletable": own or r["account"]["id"] == str(me.id),
+            }
+            for r in replies
+        ],
+        "history": history,
+        "caption_source": item.post.caption if own else "",
+        "caption_limit": ctx.settings.max_caption_chars,
+    }
+
+
+@router.get("/@{username}/{post_id:id}")
+async def post_page(
+    request: Request, ctx: Ctx, session: ReadSession, web: SignedIn, username: str, post_id: int
+) -> Response:
+    item = await _the_post(session, web, username, post_id)
+    data = await _page_data(session, ctx, web, item)
+    return render(request, web, "pages/post.html", {**data, "return_to": data["p"].path})
+
+
+@router.get("/@{username}/{post_id:id}/likes")
+async def likers_page(
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    web: SignedIn,
+    username: str,
+    post_id: int,
+    page: AccountPageParams = params(AccountPageParams),
+) -> Response:
+    item = await _the_post(session, web, username, post_id)
+    found = await likes.favourited_by(session, post_id=item.post.id, viewer=web.account, page=page)
+    path = f"/@{item.author.username}/{item.post.id}"
+    next_url = (
+        f"{path}/likes?max_id={found.cursor_ids[-1]}"
+        if found.cursor_ids and len(found.cursor_ids) >= page.limit
+        else None
+    )
+    return render(
+        request,
+        web,
+        "pages/likes.html",
+        {
+            "post_path": path,
+            "people": [account_json(a, ctx.settings) for a in found.accounts],
+            "next_url": next_url,
+        },
+    )
+
+
+def _post_path(item: HydratedPost) -> str:
+    return f"/@{item.author.username}/{item.post.id}"
+
+
+@router.post("/web/posts/{status_id:id}/comment")
+async def add_comment(
+    request: Request,
+    ctx: Ctx,
+    status_id: int,
+    # The parameters first: bad input is a 422 before the CSRF check and the session.
+    form: CommentForm = params(CommentForm),
+    *,
+    web: SignedInPosted,
+    session: WriteSession,
+) -> Response:
+    assert web.account is not None
+    parent = await posts.access_post(session, status_id, viewer=web.account)
+    item = await posts.do_create_post(
+        session,
+        ctx=ctx,
+        author=web.account,
+        new=posts.NewPost(caption=form.status, media_ids=[], in_reply_to_id=str(status_id)),
+    )
+    body = await render_status(session, ctx, item, viewer=web.account)
+    top = parent if parent.post.root_id is None else None
+    to = _post_path(top) if top else local_path(body["url"])
+    return done(request, f"{to}#comment-{item.post.id}", body)
+
+
+@router.post("/web/posts/{status_id:id}/delete")
+async def delete_post(
+    request: Request,
+    ctx: Ctx,
+    status_id: int,
+    form: DeleteForm = params(DeleteForm),
+    *,
+    web: SignedInPosted,
+    session: WriteSession,
+) -> Response:
+    assert web.account is not None
+    item = await posts.do_delete_post(session, ctx=ctx, actor=web.account, post_id=status_id)
+    if item.post.root_id is None:
+        to = f"/@{web.account.username}"
+    else:
+        root = await posts.access_post(session, item.post.root_id, viewer=web.account)
+        to = f"{_post_path(root)}#comments"
+    return done(request, to, {"id": str(item.post.id), "location": to})
+
+
+@router.post("/web/posts/{status_id:id}/caption")
+async def edit_caption(
+    request: Request,
+    ctx: Ctx,
+    status_id: int,
+    form: CaptionForm = params(CaptionForm),
+    *,
+    web: SignedInPosted,
+    session: WriteSession,
+) -> Response:
+    assert web.account is not None
+    item = await edits.do_edit_post(
+        session,
+        ctx=ctx,
+        editor=web.account,
+        post_id=status_id,
+        caption=form.status,
+        media_ids=None,
+        descriptions={},
+    )
+    body = await render_status(session, ctx, item, viewer=web.account)
+    return done(request, _post_path(item), body)

@@ -1,0 +1,50 @@
+"""The website as the app mounts it: its routers and its static files."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shutter.web.assets import VersionedStatic
+from shutter.web.pages import (
+    admin,
+    admin_actions,
+    compose,
+    discover,
+    home,
+    home_live,
+    landing,
+    notifications,
+    post_actions,
+    post_page,
+    profile_actions,
+    profiles,
+    pwa,
+    sessions,
+    settings,
+    settings_account,
+)
+
+# In matching order; a new page module adds its router here.
+ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
+    home_live.router,
+    post_actions.router,
+    post_page.router,
+    compose.router,
+    landing.router,
+    sessions.router,
+    notifications.router,
+    settings.router,
+    settings_account.router,
+    profiles.router,
+    profile_actions.router,
+    discover.router,
+    pwa.router,
+    admin.router,
+    admin_actions.router,
+)
+
+
+def static_files() -> VersionedStatic:
+    """/static: the website's assets (versioned URLs, immutable) and the API's images."""
+    return VersionedStatic()

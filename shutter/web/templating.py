@@ -1,0 +1,126 @@
+"""Rendering a page: the Jinja2 environment, the context every template gets, and the
+headers every HTML answer carries (Content-Security-Policy without inline code).
+
+A page route ends with `return render(request, web, "home.html", {...}, nav="home")`.
+Autoescaping is on for every template: user text is written with `{{ … }}` and shows
+literally; the only markup taken as is is `status.content` (escaped by
+shutter/posts/text.caption_html), through `|safe` in partials/post.html.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from shutter.accounts.permissions import Permission, may
+from shutter.infra.deps import context_of
+from shutter.infra.settings import Settings
+from shutter.web.assets import asset_url
+from shutter.web.filters import FILTERS
+from shutter.web.session import WebSession, remember_visitor
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.globals["asset_url"] = asset_url
+    env.filters.update(FILTERS)
+    return env
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+@cache
+def _policy(base_url: str, media_public_url: str) -> str:
+    """The pages' Content-Security-Policy: scripts and styles only from files of this
+    site (no inline code, no `style=` attributes), media also from the media origin."""
+    media = " ".join(
+        sorted({o for o in (_origin(base_url), _origin(media_public_url)) if o is not None})
+    )
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob: {media}".strip(),
+            f"media-src 'self' blob: {media}".strip(),
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def page_headers(settings: Settings, *, https: bool) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": _policy(settings.base_url, settings.media_public_url or ""),
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        # A page holds its person's CSRF token and private posts: no shared cache keeps it.
+        "Cache-Control": "private, no-cache",
+        "Vary": "Cookie",
+    }
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+def is_https(request: Request, settings: Settings) -> bool:
+    return request.url.scheme == "https" or settings.base_url.startswith("https://")
+
+
+def render(
+    request: Request,
+    web: WebSession,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    nav: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The page `template` with the common context: `viewer` (the account's Mastodon
+    JSON, or None), `csrf` (the session's token), `nav` (the current navigation key),
+    `instance` (title, description) and `request_path`."""
+    settings = context_of(request).settings
+    values = {
+        "viewer": web.viewer,
+        "csrf": web.csrf,
+        "nav": nav,
+        "instance": {
+            "title": settings.instance_title,
+            "description": settings.instance_description,
+        },
+        "request_path": request.url.path,
+        "unread": web.unread,
+        # Whether the navigation shows the way to the moderation pages (pages/admin.py).
+        "staff": web.account is not None and may(web.account, Permission.VIEW_DASHBOARD),
+        **(context or {}),
+    }
+    html = environment().get_template(template).render(values)
+    https = is_https(request, settings)
+    response = HTMLResponse(html, status_code=status, headers=page_headers(settings, https=https))
+    remember_visitor(response, web, https=https)
+    return response
