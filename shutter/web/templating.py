@@ -9,13 +9,14 @@ shutter/posts/text.caption_html), through `|safe` in partials/post.html.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -40,8 +41,21 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.globals["asset_url"] = asset_url
+    env.globals["icon"] = _icons(env)
     env.filters.update(FILTERS)
     return env
+
+
+def _icons(env: Environment) -> Callable[..., Markup]:
+    """`icon(name, filled=False)` for every template: the macro of partials/icons.html,
+    rendered once per icon. A feed page shows a handful per post, and a macro call costs
+    more than the rest of a post's markup."""
+
+    @cache
+    def icon(name: str, filled: bool = False) -> Markup:
+        return Markup(env.get_template("partials/icons.html").module.icon(name, filled))  # type: ignore[attr-defined]
+
+    return icon
 
 
 def _origin(url: str) -> str | None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import BigInteger, Select, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.graph import service as graph
-from shutter.infra.db import utcnow
+from shutter.infra.db import UTCDateTime, utcnow
 from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id, shard_of
 from shutter.infra.jobs import JobKind, enqueue
@@ -243,13 +244,16 @@ class Filters:
     account_id: str | None = None
 
 
-def visible_query(*, account_id: int, filters: Filters | None = None) -> Select[Any]:
-    """The recipient's notifications that may be shown, as a query to extend."""
+def visible_query(
+    *, account_id: Any, filters: Filters | None = None, now: Any = None
+) -> Select[Any]:
+    """The recipient's notifications that may be shown, as a query to extend;
+    `account_id` and `now` may be bind parameters (a statement built once)."""
     query = select(Notification).where(Notification.account_id == account_id)
     # Blocks (either way) and mutes made after a notification hide it too; a mute made
     # with notifications=false keeps notifying.
     hidden = policies.hidden_authors_query(
-        viewer_id=account_id, include_mutes=True, notification_mutes_only=True
+        viewer_id=account_id, include_mutes=True, notification_mutes_only=True, now=now
     )
     query = query.where(Notification.from_account_id.not_in(hidden))
     if filters is None:
@@ -309,16 +313,40 @@ async def last_read_id(session: AsyncSession, *, account_id: int, timeline: str)
 async def unread_count(
     session: AsyncSession, *, account_id: int, filters: Filters, limit: int
 ) -> int:
-    """Notifications newer than the `notifications` marker, counted up to `limit`."""
-    read_up_to = await last_read_id(session, account_id=account_id, timeline="notifications")
+    """Notifications newer than the `notifications` marker, counted up to `limit`, in
+    one statement. Without filters (the website shows this count on every page) the
+    statement is built once and run with this account's values."""
+    if filters == Filters():
+        values = {"account_id": account_id, "now": utcnow()}
+        return int(await session.scalar(_unread_statement(limit), values) or 0)
+    return int(await session.scalar(_unread_query(account_id, filters, limit, now=None)) or 0)
+
+
+def _unread_query(account_id: Any, filters: Filters, limit: int, *, now: Any) -> Select[Any]:
+    read_up_to = func.coalesce(
+        select(Marker.last_read_id)
+        .where((Marker.account_id == account_id) & (Marker.timeline == "notifications"))
+        .scalar_subquery(),
+        0,
+    )
     unread = (
-        visible_query(account_id=account_id, filters=filters)
+        visible_query(account_id=account_id, filters=filters, now=now)
         .where(Notification.id > read_up_to)
         .with_only_columns(Notification.id)
         .limit(limit)
         .subquery()
     )
-    return int(await session.scalar(select(func.count()).select_from(unread)) or 0)
+    return select(func.count()).select_from(unread)
+
+
+@cache
+def _unread_statement(limit: int) -> Select[Any]:
+    return _unread_query(
+        bindparam("account_id", type_=BigInteger),
+        Filters(),
+        limit,
+        now=bindparam("now", type_=UTCDateTime),
+    )
 
 
 # --- markers ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { enhanceShared } from "./share.js";
 import { enhanceHome } from "./home.js";
 import { enhanceLive } from "./live.js";
 import { enhanceExports } from "./settings.js";
+import { installShortcuts } from "./keys.js";
 
 export function enhance(root) {
   paintBlurhashes(root);
@@ -38,3 +39,4 @@ enhance(document);
 enhanceFeed(document, enhance);
 enhanceHome(document, enhance, enhanceFeed);
 registerWorker();
+installShortcuts();
