@@ -10,8 +10,10 @@ section it belongs to; a success is 303 back to /settings with a notice named in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -101,6 +103,30 @@ def refused(request: Request, exc: ApiError) -> bool:
     return not (exc.status == 429 or wants_json(request))
 
 
+async def in_settings(
+    request: Request,
+    ctx: AppContext,
+    web: WebSession,
+    section: str,
+    work: Callable[[AsyncSession], Awaitable[object]],
+    *,
+    values: dict[str, str] | None = None,
+) -> Response | None:
+    """Run a settings form's `work` in one write transaction: None once it is done; on
+    a refusal the transaction rolls back and the answer is the settings page with the
+    message in `section` (429s and scripts' requests are the route class's to answer)."""
+    try:
+        async with ctx.db.write() as session:
+            await work(session)
+    except ApiError as exc:
+        if not refused(request, exc):
+            raise
+        return await settings_page(
+            request, ctx, web, errors={section: exc.message}, values=values, status=exc.status
+        )
+    return None
+
+
 @router.get("/settings")
 async def settings(request: Request, ctx: Ctx, web: SignedIn) -> Response:
     return await settings_page(request, ctx, web)
@@ -123,50 +149,37 @@ async def defaults(
 async def change_password(
     request: Request, ctx: Ctx, form: PasswordForm = params(PasswordForm), *, web: SignedInPosted
 ) -> Response:
-    try:
-        async with ctx.db.write() as session:
-            await passwords.do_change_password(
-                session,
-                ctx=ctx,
-                caller=await _caller(session, web),
-                current_password=form.current_password,
-                password=form.password,
-            )
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request, ctx, web, errors={"password": exc.message}, status=exc.status
+    async def work(session: AsyncSession) -> None:
+        await passwords.do_change_password(
+            session,
+            ctx=ctx,
+            caller=await _caller(session, web),
+            current_password=form.current_password,
+            password=form.password,
         )
-    return done(request, "/settings?done=password#password")
+
+    page = await in_settings(request, ctx, web, "password", work)
+    return page or done(request, "/settings?done=password#password")
 
 
 @router.post("/web/settings/email")
 async def change_email(
     request: Request, ctx: Ctx, form: EmailForm = params(EmailForm), *, web: SignedInPosted
 ) -> Response:
-    assert web.account is not None
-    try:
-        async with ctx.db.write() as session:
-            await do_request_email_change(
-                session,
-                ctx=ctx,
-                account=web.account,
-                email=form.email,
-                current_password=form.current_password,
-            )
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request,
-            ctx,
-            web,
-            errors={"email": exc.message},
-            values={"email": form.email},
-            status=exc.status,
+    account = web.account
+    assert account is not None
+
+    async def work(session: AsyncSession) -> None:
+        await do_request_email_change(
+            session,
+            ctx=ctx,
+            account=account,
+            email=form.email,
+            current_password=form.current_password,
         )
-    return done(request, "/settings?done=email#email")
+
+    page = await in_settings(request, ctx, web, "email", work, values={"email": form.email})
+    return page or done(request, "/settings?done=email#email")
 
 
 # --- sessions and authorised apps ----------------------------------------------------

@@ -12,6 +12,7 @@ import base64
 from collections.abc import AsyncIterator
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
@@ -21,13 +22,14 @@ from shutter.archive import service as archive
 from shutter.archive.service import imports
 from shutter.auth.service import two_factor
 from shutter.auth.usage import device_of
+from shutter.infra.context import AppContext
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.errors import ApiError
 from shutter.infra.params import params
 from shutter.infra.storage import LocalStorage
 from shutter.posts.service.entities import host_of
 from shutter.web.forms import CsrfForm
-from shutter.web.pages.settings import _caller, refused, settings_page
+from shutter.web.pages.settings import _caller, in_settings, refused, settings_page
 from shutter.web.routing import done, web_router
 from shutter.web.session import SignedIn, SignedInPosted, clear_session_cookie
 from shutter.web.settings_forms import (
@@ -124,24 +126,21 @@ async def two_factor_disable(
     *,
     web: SignedInPosted,
 ) -> Response:
-    assert web.account is not None
-    try:
-        async with ctx.db.write() as session:
-            await two_factor.do_disable(
-                session,
-                ctx=ctx,
-                account=web.account,
-                password=form.password,
-                code=form.code,
-                address=device_of(request).ip,
-            )
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request, ctx, web, errors={"two_factor": exc.message}, status=exc.status
+    account = web.account
+    assert account is not None
+
+    async def work(session: AsyncSession) -> None:
+        await two_factor.do_disable(
+            session,
+            ctx=ctx,
+            account=account,
+            password=form.password,
+            code=form.code,
+            address=device_of(request).ip,
         )
-    return done(request, "/settings?done=two_factor_off#two-factor")
+
+    page = await in_settings(request, ctx, web, "two_factor", work)
+    return page or done(request, "/settings?done=two_factor_off#two-factor")
 
 
 # --- export and import ----------------------------------------------------------------
@@ -151,17 +150,14 @@ async def two_factor_disable(
 async def request_export(
     request: Request, ctx: Ctx, form: CsrfForm = params(CsrfForm), *, web: SignedInPosted
 ) -> Response:
-    assert web.account is not None
-    try:
-        async with ctx.db.write() as session:
-            await archive.do_request_export(session, account_id=web.account.id)
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request, ctx, web, errors={"export": exc.message}, status=exc.status
-        )
-    return done(request, "/settings?done=export#export")
+    account = web.account
+    assert account is not None
+
+    async def work(session: AsyncSession) -> None:
+        await archive.do_request_export(session, account_id=account.id)
+
+    page = await in_settings(request, ctx, web, "export", work)
+    return page or done(request, "/settings?done=export#export")
 
 
 @router.get("/settings/exports/{export_id:id}/download")
@@ -196,29 +192,26 @@ async def download_export(
 async def request_import(
     request: Request, ctx: Ctx, form: ImportForm = params(ImportForm), *, web: SignedInPosted
 ) -> Response:
-    assert web.account is not None
+    account = web.account
+    assert account is not None
     upload = form.data if isinstance(form.data, UploadFile) and form.data.filename else None
-    try:
+
+    async def work(session: AsyncSession) -> None:
         if upload is None:
             raise ApiError(422, "Choose a CSV file to import.")
-        async with ctx.db.write() as session:
-            caller = await _caller(session, web)
-            await imports.do_create_import(
-                session,
-                account_id=web.account.id,
-                scopes=caller.scopes,
-                domain=host_of(ctx.settings.base_url),
-                kind=form.type,
-                mode=form.mode,
-                data=upload,
-            )
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request, ctx, web, errors={"import": exc.message}, status=exc.status
+        caller = await _caller(session, web)
+        await imports.do_create_import(
+            session,
+            account_id=account.id,
+            scopes=caller.scopes,
+            domain=host_of(ctx.settings.base_url),
+            kind=form.type,
+            mode=form.mode,
+            data=upload,
         )
-    return done(request, "/settings?done=import#import")
+
+    page = await in_settings(request, ctx, web, "import", work)
+    return page or done(request, "/settings?done=import#import")
 
 
 # --- leaving --------------------------------------------------------------------------
@@ -232,39 +225,30 @@ async def deactivate(
     *,
     web: SignedInPosted,
 ) -> Response:
-    try:
-        async with ctx.db.write() as session:
-            await leaving.do_deactivate_own(
-                session, ctx=ctx, caller=await _caller(session, web), password=form.password
-            )
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request, ctx, web, errors={"deactivate": exc.message}, status=exc.status
-        )
-    response = done(request, "/?left=deactivated")
-    clear_session_cookie(response, https=is_https(request, ctx.settings))
-    return response
+    async def work(session: AsyncSession) -> None:
+        caller = await _caller(session, web)
+        await leaving.do_deactivate_own(session, ctx=ctx, caller=caller, password=form.password)
+
+    page = await in_settings(request, ctx, web, "deactivate", work)
+    return page or _left(request, ctx, "deactivated")
 
 
 @router.post("/web/settings/delete")
 async def delete(
     request: Request, ctx: Ctx, form: DeleteForm = params(DeleteForm), *, web: SignedInPosted
 ) -> Response:
-    try:
+    async def work(session: AsyncSession) -> None:
         if form.confirm != "yes":
             raise ApiError(422, "Tick the box to confirm that you want to delete your account.")
-        async with ctx.db.write() as session:
-            await leaving.do_delete_own(
-                session, ctx=ctx, caller=await _caller(session, web), password=form.password
-            )
-    except ApiError as exc:
-        if not refused(request, exc):
-            raise
-        return await settings_page(
-            request, ctx, web, errors={"delete": exc.message}, status=exc.status
-        )
-    response = done(request, "/?left=deleted")
+        caller = await _caller(session, web)
+        await leaving.do_delete_own(session, ctx=ctx, caller=caller, password=form.password)
+
+    page = await in_settings(request, ctx, web, "delete", work)
+    return page or _left(request, ctx, "deleted")
+
+
+def _left(request: Request, ctx: AppContext, how: str) -> Response:
+    """Off to the landing page, the session cookie dropped (its token has ended)."""
+    response = done(request, f"/?left={how}")
     clear_session_cookie(response, https=is_https(request, ctx.settings))
     return response
