@@ -169,13 +169,27 @@ def _check_ready(request: Request, web: WebSession) -> WebSession:
     return web
 
 
+# Sent by the pages' scripts for a part of a page (a feed's next posts, search results):
+# the page answers only that partial (static/js/http.js getFragment).
+FRAGMENT_HEADER = "x-shutter-fragment"
+
+
+def _whole_page(request: Request) -> bool:
+    """Whether the answer is a whole page, whose navigation shows the unread count (not
+    a fragment, nor a script's JSON: media polling, suggestions, new-post counts)."""
+    return FRAGMENT_HEADER not in request.headers and "application/json" not in (
+        request.headers.get("accept", "")
+    )
+
+
 async def signed_in(request: Request, web: Browsing, session: ReadSession) -> WebSession:
     _check_ready(request, web)
-    # Imported here: the notifications service is far above what this module needs.
-    from shutter.web.unread import unread_of
+    if _whole_page(request):
+        # Imported here: the notifications service is far above what this module needs.
+        from shutter.web.unread import unread_of
 
-    assert web.account is not None
-    web.unread = await unread_of(session, web.account.id)
+        assert web.account is not None
+        web.unread = await unread_of(session, web.account.id)
     return web
 
 

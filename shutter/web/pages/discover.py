@@ -26,10 +26,10 @@ from shutter.posts.render import page_of_statuses, render_page
 from shutter.posts.service.entities import find_tag
 from shutter.search import service as search_service
 from shutter.search.schemas import tag_json
-from shutter.web.pages.home import FRAGMENT_HEADER, next_page_url
+from shutter.web.pages.home import next_page_url
 from shutter.web.pages.profiles import GRID_PAGE
 from shutter.web.routing import web_router
-from shutter.web.session import SignedIn
+from shutter.web.session import FRAGMENT_HEADER, SignedIn
 from shutter.web.templating import render
 from shutter.web.views import post_views
 

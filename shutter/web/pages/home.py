@@ -20,13 +20,11 @@ from shutter.infra.pagination import DEFAULT_LIMIT, PageParams
 from shutter.infra.params import params
 from shutter.web.pages.home_live import caught_up_at, last_read_id
 from shutter.web.routing import web_router
-from shutter.web.session import SignedIn
+from shutter.web.session import FRAGMENT_HEADER, SignedIn
 from shutter.web.templating import render
 from shutter.web.views import post_views
 
 router = web_router()
-
-FRAGMENT_HEADER = "x-shutter-fragment"
 
 
 def next_page_url(

@@ -34,10 +34,10 @@ from shutter.notifications import render as notification_render
 from shutter.notifications import service as notifications
 from shutter.notifications.service import grouping
 from shutter.notifications.streaming import resolve_stream, sse_response
-from shutter.web.pages.home import FRAGMENT_HEADER
 from shutter.web.routing import web_router
-from shutter.web.session import SignedIn
+from shutter.web.session import FRAGMENT_HEADER, SignedIn
 from shutter.web.templating import render
+from shutter.web.unread import unread_of
 from shutter.web.views import local_path
 
 router = web_router()
@@ -168,9 +168,9 @@ async def notifications_page(
 
 
 @router.get("/web/unread")
-async def unread(web: SignedIn) -> Response:
-    # SignedIn counted it, as it does for the navigation of every page.
-    return json_response({"count": web.unread})
+async def unread(session: ReadSession, web: SignedIn) -> Response:
+    assert web.account is not None
+    return json_response({"count": await unread_of(session, web.account.id)})
 
 
 @router.get("/web/stream")

@@ -31,9 +31,9 @@ from shutter.infra.params import params
 from shutter.posts.models import Bookmark, Post
 from shutter.posts.render import page_of_statuses
 from shutter.posts.service import account_posts_query, likes
-from shutter.web.pages.home import FRAGMENT_HEADER, next_page_url
+from shutter.web.pages.home import next_page_url
 from shutter.web.routing import web_router
-from shutter.web.session import SignedIn, WebSession
+from shutter.web.session import FRAGMENT_HEADER, SignedIn, WebSession
 from shutter.web.templating import render
 from shutter.web.views import post_views
 

@@ -32,7 +32,7 @@ from shutter.infra.errors import ApiError
 from shutter.infra.params import params
 from shutter.web.forms import CsrfForm
 from shutter.web.routing import done, see_other, wants_json, web_router
-from shutter.web.session import SignedIn, SignedInPosted, WebSession
+from shutter.web.session import FRAGMENT_HEADER, SignedIn, SignedInPosted, WebSession
 from shutter.web.settings_forms import DefaultsForm, EmailForm, PasswordForm
 from shutter.web.templating import render
 
@@ -49,7 +49,6 @@ NOTICES = {
     "export": "Your archive is being prepared.",
     "import": "Your list is being imported.",
 }
-FRAGMENT_HEADER = "x-shutter-fragment"
 
 
 async def _caller(session: Any, web: WebSession) -> Caller:
