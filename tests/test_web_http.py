@@ -20,7 +20,7 @@ from shutter.accounts.service import states
 from shutter.auth.service import second_factor
 from shutter.infra.context import AppContext
 from tests.support.api import follow, post_photo, sign_up
-from tests.support.credentials import PASSWORD, bearer
+from tests.support.credentials import PASSWORD, bearer, password_grant
 from tests.support.instances import Instance
 from tests.support.two_factor import Clock, enable
 
@@ -272,3 +272,17 @@ async def test_logging_in_on_the_website_reactivates_a_deactivated_account(
     assert (await _web_log_in(client, "ana")).status_code == 303
     assert (await client.get("/home")).status_code == 200
     assert (await client.get("/api/v1/accounts/lookup?acct=ana")).status_code == 200
+
+
+async def test_a_token_with_fewer_scopes_than_the_website_opens_no_page(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """A read-only app token pasted into the session cookie must not do what the pages
+    do (like, post, change settings): the pages see a visitor."""
+    await sign_up(client, "ana")
+    granted = await password_grant(client, "ana", PASSWORD, scope="read")
+    assert granted.status_code == 200, granted.text
+    client.cookies.set("shutter_session", granted.json()["access_token"])
+    answer = await client.get("/home")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/home"
+    assert "Log in" in (await client.get("/")).text

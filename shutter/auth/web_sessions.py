@@ -31,6 +31,15 @@ WEBSITE_APP_NAME = "Shutter website"
 WEBSITE_CLIENT_ID = "shutter-website"
 # What the website may do on its person's behalf: everything a full Mastodon app may.
 WEBSITE_SCOPES = ["read", "write", "follow", "push"]
+
+
+def covers_website(scopes: frozenset[str]) -> bool:
+    """Whether a token may stand behind a web session: the pages do all the website
+    does, so a token whose scopes fall short of the website's (an app's read-only token
+    pasted into the cookie) must not open them."""
+    return scopes.issuperset(WEBSITE_SCOPES)
+
+
 # The cookie holding the raw token (the gate reads it too, to count a person's pages).
 SESSION_COOKIE = "shutter_session"
 

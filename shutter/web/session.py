@@ -24,7 +24,7 @@ from starlette.responses import Response
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
 from shutter.auth.deps import caller_of_token
-from shutter.auth.web_sessions import SESSION_COOKIE
+from shutter.auth.web_sessions import SESSION_COOKIE, covers_website
 from shutter.infra.deps import ReadSession, context_of
 from shutter.web.csrf import (
     ANONYMOUS_COOKIE,
@@ -122,7 +122,7 @@ async def _resolve(
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
         caller = await caller_of_token(request, session, background, raw)
-        if caller is not None and caller.account is not None:
+        if caller is not None and caller.account is not None and covers_website(caller.scopes):
             seed = f"token:{caller.token_id}"
             return WebSession(
                 account=caller.account,
