@@ -146,6 +146,11 @@ def test_compose_by_keyboard_only(open_page: OpenPage, web_server: LiveServer) -
     page.keyboard.press("Shift+Tab")
     _tab_to(page, "Alt text, photo 1 of 2")
     page.keyboard.type("Pink sunset")
+    # The second photo's focal point, by arrow keys on its preview: half left, half up.
+    _tab_to(page, "Focal point, photo 2 of 2")
+    for key in ("Shift+ArrowLeft", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp", "ArrowUp"):
+        page.keyboard.press(key)
+    expect(page.get_by_text("Focal point 25% left of centre, 25% above centre.")).to_be_visible()
     _tab_to(page, "Caption")
     page.keyboard.type("Typed, not clicked")
     _tab_to(page, "Share")
@@ -154,6 +159,7 @@ def test_compose_by_keyboard_only(open_page: OpenPage, web_server: LiveServer) -
     dina = api_person(web_server, "dina")
     media = _newest_post(web_server, dina)["media_attachments"]
     assert [m["description"] for m in media] == ["Pink sunset", "Pale sky"]
+    assert media[1]["meta"]["focus"] == {"x": -0.5, "y": 0.5}
 
 
 def test_a_draft_survives_a_reload(open_page: OpenPage, web_server: LiveServer) -> None:

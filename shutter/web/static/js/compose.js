@@ -66,9 +66,11 @@ function itemMarkup(item) {
   li.draggable = true;
   const n = ++serial;
   li.innerHTML = `
-    <div class="compose-preview" data-preview>
+    <div class="compose-preview" data-preview tabindex="0" role="group"
+         aria-roledescription="focal point picker" aria-describedby="focus-hint-${n}">
       <span class="compose-focus-dot" data-focus-dot hidden></span>
     </div>
+    <p class="visually-hidden" id="focus-hint-${n}">Click the preview, or use the arrow keys on it, to set the part that stays in view when the photo is cropped; Delete clears it.</p>
     <div class="compose-item-body">
       <p class="compose-state" data-state></p>
       <progress max="100" value="0" data-progress hidden></progress>
@@ -124,6 +126,7 @@ class Composer {
       if (files.length) { event.preventDefault(); this.add(files); }
     });
     this.list.addEventListener("click", (event) => this.onItemClick(event));
+    this.list.addEventListener("keydown", (event) => this.onPreviewKey(event));
     this.list.addEventListener("input", () => this.changed());
     this.wireDrag();
     this.caption.addEventListener("input", () => { this.changed(); this.suggest(); });
@@ -301,10 +304,40 @@ class Composer {
     const box = preview.getBoundingClientRect();
     const x = ((event.clientX - box.left) / box.width) * 2 - 1;
     const y = 1 - ((event.clientY - box.top) / box.height) * 2;
+    this.placeFocus(item, x, y);
+    announce("Focal point set.");
+  }
+
+  // The same point by keyboard: arrows move it a tenth of the way (Shift: a half),
+  // starting from the centre; Delete or Backspace clears it.
+  onPreviewKey(event) {
+    const preview = event.target.closest("[data-preview]");
+    const item = preview && this.items.find((i) => i.li.contains(preview));
+    if (!item) return;
+    if (event.key === "Delete" || event.key === "Backspace") {
+      event.preventDefault();
+      item.focus = null;
+      this.showFocus(item);
+      this.changed();
+      return announce("Focal point cleared.");
+    }
+    const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    const step = steps[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const by = event.shiftKey ? 0.5 : 0.1;
+    const [x, y] = item.focus ?? [0, 0];
+    this.placeFocus(item, x + step[0] * by, y + step[1] * by);
+    const [fx, fy] = item.focus;
+    const across = Math.abs(fx) < 0.05 ? "centred across" : `${Math.round(Math.abs(fx) * 50)}% ${fx < 0 ? "left" : "right"} of centre`;
+    const down = Math.abs(fy) < 0.05 ? "centred up and down" : `${Math.round(Math.abs(fy) * 50)}% ${fy < 0 ? "below" : "above"} centre`;
+    announce(`Focal point ${across}, ${down}.`);
+  }
+
+  placeFocus(item, x, y) {
     item.focus = [Math.max(-1, Math.min(1, x)), Math.max(-1, Math.min(1, y))].map((v) => Math.round(v * 100) / 100);
     this.showFocus(item);
     this.changed();
-    announce("Focal point set.");
   }
 
   showFocus(item) {
@@ -323,6 +356,7 @@ class Composer {
       this.list.append(item.li);
       const what = item.kind === "video" ? "video" : "photo";
       item.li.querySelector("[data-alt-label]").textContent = `Alt text, ${what} ${index + 1} of ${n}`;
+      item.li.querySelector("[data-preview]").setAttribute("aria-label", `Focal point, ${what} ${index + 1} of ${n}`);
       item.li.querySelector('[data-move="-1"]').disabled = index === 0;
       item.li.querySelector('[data-move="1"]').disabled = index === n - 1;
     });
