@@ -54,7 +54,8 @@ def sign_up_in_browser(page: Page, username: str, *, agree: bool = False) -> Non
     if agree:
         page.get_by_label("I agree to these rules").check()
     page.get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(re.compile(r"/home$"))
+    # Hashing the password takes a while on a busy machine.
+    expect(page).to_have_url(re.compile(r"/home$"), timeout=20_000)
 
 
 def log_in_in_browser(page: Page, login: str, password: str = PASSWORD) -> None:
