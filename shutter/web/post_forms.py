@@ -21,7 +21,8 @@ class CaptionForm(CsrfForm):
 
 
 class DeleteForm(CsrfForm):
-    pass
+    # Only a confirmed form deletes; an unconfirmed one is answered with the question.
+    confirmed: bool = False
 
 
 class UploadForm(CsrfForm):

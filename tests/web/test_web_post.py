@@ -76,7 +76,7 @@ def test_comment_add_and_delete(world: World, open_page: OpenPage, web_server: L
         api(web_server, world.ana, "GET", f"/api/v1/statuses/{status['id']}")["replies_count"] == 1
     )
     shoot(page, "post-comments-phone")
-    comment.locator("summary", has_text="Delete").click()
+    comment.get_by_role("button", name="Delete comment").click()
     comment.get_by_role("button", name="Yes, delete comment").click()
     expect(page.get_by_text("No comments yet.")).to_be_visible()
     context = api(web_server, world.ana, "GET", f"/api/v1/statuses/{status['id']}/context")
@@ -98,7 +98,7 @@ def test_others_comments_have_no_delete_but_the_owner_can(
     expect(page.locator(".comment")).to_have_count(1)
     ana_page = _open(open_page, world.ana_state, status)
     comment = ana_page.locator(".comment").filter(has_text="First!")
-    comment.locator("summary", has_text="Delete").click()
+    comment.get_by_role("button", name="Delete comment").click()
     comment.get_by_role("button", name="Yes, delete comment").click()
     expect(ana_page.get_by_text("No comments yet.")).to_be_visible()
 
@@ -140,7 +140,14 @@ def test_delete_after_confirming(world: World, open_page: OpenPage, web_server: 
     page = _open(open_page, world.ana_state, status)
     confirm = page.get_by_role("button", name="Yes, delete post")
     expect(confirm).to_be_hidden()  # nothing is deleted by one press
-    page.locator("summary", has_text="Delete post").click()
+    delete = page.get_by_role("button", name="Delete post", exact=True)
+    delete.click()
+    expect(delete).to_have_attribute("aria-expanded", "true")
+    expect(confirm).to_be_focused()
+    page.keyboard.press("Escape")  # changed one's mind: closed, nothing deleted
+    expect(confirm).to_be_hidden()
+    expect(delete).to_be_focused()
+    delete.click()
     confirm.click()
     expect(page).to_have_url(re.compile(r"/@ana$"))
     with httpx.Client(base_url=web_server.url) as http:

@@ -23,7 +23,13 @@ from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.ids import parse_id as parse_raw_id
 from shutter.media import service as media
-from shutter.posts.events import Mentioned, PostPublished, PostRemoved
+from shutter.posts.events import (
+    DirectPosted,
+    Mentioned,
+    PostPublished,
+    PostRemoved,
+    StatusesDeleted,
+)
 from shutter.posts.models import IdempotencyKey, Post, PostEdit
 from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import threads
@@ -164,6 +170,18 @@ class NewPost:
     visibility: str | None = None
     sensitive: bool | None = None
     spoiler_text: str = ""
+    # Publishing a scheduled post: the media it holds (media/service/holds.py) are its own.
+    scheduled_status_id: int | None = None
+
+
+def check_needs_media(new: NewPost, *, visibility: str) -> None:
+    """A top-level post shows photos; a direct message (Instagram's are text) may be text."""
+    if new.media_ids:
+        return
+    if visibility != policies.DIRECT:
+        raise unprocessable("a post needs at least one photo", field="media_ids")
+    if not new.caption.strip():
+        raise unprocessable("a direct message needs text or a photo", field="status")
 
 
 async def do_create_post(
@@ -182,19 +200,19 @@ async def do_create_post(
             raise unprocessable("comments are text only", field="media_ids")
         if not new.caption.strip():
             raise unprocessable("a comment needs text", field="status")
-        attachments = []
-    else:
-        if not new.media_ids:
-            raise unprocessable("a post needs at least one photo", field="media_ids")
+    visibility = choose_visibility(
+        new.visibility, author=author, parent=parent.post if parent else None
+    )
+    attachments = []
+    if parent is None:
+        check_needs_media(new, visibility=visibility)
         attachments = await media.access_attachable_media(
             session,
             account_id=author.id,
             media_ids=new.media_ids,
             max_count=settings.max_media_per_post,
+            held_for=new.scheduled_status_id,
         )
-    visibility = choose_visibility(
-        new.visibility, author=author, parent=parent.post if parent else None
-    )
     now = utcnow()
     post = Post(
         id=ids.next_id(shard_of(author.id)),
@@ -234,6 +252,12 @@ async def do_create_post(
         await publish(
             session, Mentioned(post_id=post.id, author_id=author.id, account_id=recipient)
         )
+    if visibility == policies.DIRECT:
+        audience = await threads.direct_audience(session, post, parent.post if parent else None)
+        await publish(
+            session,
+            DirectPosted(post_id=post.id, author_id=author.id, participant_ids=audience),
+        )
     author = await accounts.access_account(session, author.id)  # with its new counts
     return HydratedPost(post, author, attachments)
 
@@ -251,13 +275,22 @@ async def do_delete_post(
 ) -> HydratedPost:
     """Delete a post (its author only) with its media, feed entries and comments, or a
     comment (its author or the post's owner) with the replies under it."""
+    item, owner_id = await deletable(session, actor=actor, post_id=post_id)
+    await _remove(session, ctx=ctx, item=item, root_owner_id=owner_id)
+    return item
+
+
+async def deletable(
+    session: AsyncSession, *, actor: Account, post_id: int
+) -> tuple[HydratedPost, int]:
+    """The post `actor` may delete and the owner of its thread; 404 for a post they
+    cannot see, 403 for one they may not delete."""
     item = await access_post(session, post_id, viewer=actor)
     post = item.post
     owner_id = post.account_id if post.root_id is None else await thread_owner_id(session, post)
     if actor.id not in (post.account_id, owner_id):
         raise forbidden()
-    await _remove(session, ctx=ctx, item=item, root_owner_id=owner_id)
-    return item
+    return item, owner_id
 
 
 async def do_remove_post(session: AsyncSession, *, ctx: AppContext, post_id: int) -> HydratedPost:
@@ -278,16 +311,17 @@ async def _remove(
     post = item.post
     if post.root_id is None:
         comments = await threads.thread_rows(session, root_id=post.id)
+        # Told before the rows go: what kept them finds them still there.
+        await publish(session, StatusesDeleted(post_ids=(post.id, *(r.id for r in comments))))
         await threads.do_delete_comments(session, rows=comments, root_owner_id=post.account_id)
         await publish(session, PostRemoved(post_id=post.id, author_id=post.account_id))
         await media.do_delete_for_post(session, ctx=ctx, post_id=post.id)
         await accounts.adjust_counts(session, post.account_id, statuses=-1)
     else:
         rows = await threads.thread_rows(session, root_id=post.root_id)
-        this = [row for row in rows if row.id == post.id]
-        await threads.do_delete_comments(
-            session, rows=this + threads.subtree(rows, post.id), root_owner_id=root_owner_id
-        )
+        this = [row for row in rows if row.id == post.id] + threads.subtree(rows, post.id)
+        await publish(session, StatusesDeleted(post_ids=tuple(r.id for r in this)))
+        await threads.do_delete_comments(session, rows=this, root_owner_id=root_owner_id)
         if post.in_reply_to_id is not None:
             await _count_reply_gone(session, parent_id=post.in_reply_to_id)
     await session.execute(delete(PostEdit).where(PostEdit.post_id == post.id))

@@ -5,7 +5,8 @@ the posts service keeps) and delete it.
 Reads are the API's: `access_post` and `render_status` (GET /api/v1/statuses/:id), the
 thread from `comments.context` (…/context), `likes.favourited_by` (…/favourited_by),
 `edits.edit_history` (…/history). Actions call the services the API's routes call, with
-forms that work without scripts; the deletions confirm inside a disclosure first.
+forms that work without scripts; deletions ask first (in place, or on a page of
+their own without scripts).
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ async def delete_post(
     session: WriteSession,
 ) -> Response:
     assert web.account is not None
+    if not form.confirmed:
+        return await _ask_before_deleting(request, session, web, status_id)
     item = await posts.do_delete_post(session, ctx=ctx, actor=web.account, post_id=status_id)
     if item.post.root_id is None:
         to = f"/@{web.account.username}"
@@ -164,6 +167,32 @@ async def delete_post(
         root = await posts.access_post(session, item.post.root_id, viewer=web.account)
         to = f"{_post_path(root)}#comments"
     return done(request, to, {"id": str(item.post.id), "location": to})
+
+
+async def _ask_before_deleting(
+    request: Request, session: AsyncSession, web: WebSession, status_id: int
+) -> Response:
+    """The question the page's script asks in place, for a browser without scripts;
+    refused as deleting would be."""
+    assert web.account is not None
+    item, _ = await posts.deletable(session, actor=web.account, post_id=status_id)
+    root = item
+    if item.post.root_id is not None:
+        root = await posts.access_post(session, item.post.root_id, viewer=web.account)
+    what = "post" if item is root else "comment"
+    question = (
+        "Delete this post, its photos and its comments? This cannot be undone."
+        if item is root
+        else "Delete this comment? This cannot be undone."
+    )
+    context = {
+        "title": f"Delete {what}?",
+        "question": question,
+        "yes": f"Yes, delete {what}",
+        "action": f"/web/posts/{status_id}/delete",
+        "back": _post_path(root) + ("" if item is root else "#comments"),
+    }
+    return render(request, web, "pages/confirm.html", context)
 
 
 @router.post("/web/posts/{status_id:id}/caption")

@@ -3,6 +3,7 @@
 // is safe to run twice; content added later (a feed page) is enhanced the same way.
 
 import { enhanceDoubleTap, enhanceToggles } from "./actions.js";
+import { enhanceConfirms } from "./confirm.js";
 import { paintBlurhashes } from "./blurhash.js";
 import { enhanceCarousels } from "./carousel.js";
 import { enhanceFeed } from "./feed.js";
@@ -22,6 +23,7 @@ export function enhance(root) {
   enhanceExports(root);
   enhanceCarousels(root);
   enhanceToggles(root);
+  enhanceConfirms(root);
   enhanceDoubleTap(root);
   enhanceFollow(root);
   enhanceSearch(root);
