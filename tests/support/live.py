@@ -25,7 +25,7 @@ import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "live-test-secret-key-not-for-production"
-START_TIMEOUT = 20.0
+START_TIMEOUT = 60.0  # a busy 2-core machine may take long to import and migrate
 STOP_TIMEOUT = 10.0
 
 
