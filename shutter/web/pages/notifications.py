@@ -122,6 +122,9 @@ def note_views(body: dict[str, Any], *, read_up_to: int) -> list[NoteView]:
                 note.thumb_alt = media[0].get("description") or ""
             if kind == notifications.MENTION:
                 note.excerpt = _text_of(status.get("content") or "")
+                # Mastodon's type for a reply is a mention; on Shutter it is a comment.
+                if status.get("in_reply_to_id"):
+                    note.says = "commented"
         if kind == notifications.MODERATION_WARNING:
             warning = group.get("moderation_warning") or {}
             note.says = "A moderator warned your account"
