@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-standalone screenshots lint format migrate worker clean
+.PHONY: run test test-standalone screenshots lighthouse lint format migrate worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ test: $(VENV)/.installed-dev
 # docs/screenshots/ (every test run also saves them in var/screenshots/, git-ignored).
 screenshots: $(VENV)/.installed-dev
 	SHUTTER_SCREENSHOTS=docs $(BIN)/pytest -q tests/web -k screenshots
+
+# Lighthouse (npm, pinned exactly) into var/lighthouse, never into the repo; then the
+# website's main pages audited with Debian's Chromium (bench/lighthouse.py, decision 0016).
+LIGHTHOUSE_VERSION := 12.8.2
+LIGHTHOUSE_STAMP := var/lighthouse/.installed-$(LIGHTHOUSE_VERSION)
+$(LIGHTHOUSE_STAMP):
+	command -v npm >/dev/null || { apt-get update && apt-get install -y npm; }
+	npm install --prefix var/lighthouse --no-save --no-audit --no-fund --ignore-scripts \
+		lighthouse@$(LIGHTHOUSE_VERSION)
+	touch $@
+lighthouse: $(VENV)/.installed-dev $(LIGHTHOUSE_STAMP)
+	$(BIN)/python bench/lighthouse.py
 
 # The tests that read ../shared (the real-world media corpus, the Mastodon contract), run
 # as a fresh clone would: without it, on media the tests make themselves. CI runs this too.

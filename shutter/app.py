@@ -16,13 +16,18 @@ from shutter.accounts.api import router as accounts_router
 from shutter.accounts.credentials_api import router as credentials_router
 from shutter.accounts.invites_api import router as invites_router
 from shutter.accounts.leaving_api import router as leaving_router
+from shutter.accounts.preferences_api import router as preferences_router
+from shutter.accounts.profile_api import router as profile_router
 from shutter.archive.api import router as archive_router
 from shutter.assembly import create_context
 from shutter.auth.api import router as auth_router
 from shutter.auth.gate import GateMiddleware
 from shutter.auth.sessions_api import router as sessions_router
 from shutter.auth.two_factor_api import router as two_factor_router
+from shutter.conversations.api import router as conversations_router
+from shutter.emojis.api import router as emojis_router
 from shutter.feed.api import router as feed_router
+from shutter.filters.api import router as filters_router
 from shutter.graph.api import router as graph_router
 from shutter.infra.bodies import BodyLimitMiddleware
 from shutter.infra.cors import CorsMiddleware
@@ -33,13 +38,17 @@ from shutter.infra.http import json_response
 from shutter.infra.jobs import run_worker
 from shutter.infra.logging import configure_logging
 from shutter.infra.settings import Settings, load_settings
+from shutter.instance.about_api import router as instance_about_router
+from shutter.instance.announcements_api import router as announcements_router
 from shutter.instance.api import router as instance_router
 from shutter.instance.rules_api import router as rules_router
+from shutter.lists.api import router as lists_router
 from shutter.media.api import router as media_router
 from shutter.moderation.api import router as moderation_router
 from shutter.moderation.reports_api import router as reports_router
 from shutter.notifications.api import router as notifications_router
 from shutter.notifications.push_api import router as push_router
+from shutter.notifications.requests_api import router as notification_requests_router
 from shutter.notifications.streaming import router as streaming_router
 from shutter.posts.api import router as posts_router
 from shutter.search.api import router as search_router
@@ -94,12 +103,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The cheapest route of this server: the yardstick benchmarks compare against."""
         return json_response({"hello": "world"})
 
+    # The website's Home before them all: matched after every API route, the page
+    # people open most walked some three hundred routes first (web/site.py FIRST).
+    for router in web_site.FIRST:
+        app.include_router(router)
     # Routes are matched in order, one by one: the most requested come first (a home
     # read otherwise walked some sixty routes before its own).
     for router in (
         feed_router,
         posts_router,
         accounts_router,
+        notification_requests_router,  # before notifications_router: /policy is no group key
         notifications_router,
         media_router,
         graph_router,
@@ -111,13 +125,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         streaming_router,
         instance_router,
         rules_router,
+        preferences_router,
+        emojis_router,
+        instance_about_router,
+        announcements_router,
         invites_router,
         leaving_router,
+        profile_router,
         archive_router,
         search_router,
         reports_router,
         moderation_router,
         push_router,
+        lists_router,
+        conversations_router,
+        filters_router,
     ):
         app.include_router(router)
     # The website's pages after every API route (the API is what is requested most).
@@ -131,5 +153,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return json_response({"status": "ok"})
 
     app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> Response:
+        """Mastodon's liveness check, which monitoring made for Mastodon polls."""
+        return Response("OK", media_type="text/plain")
 
     return app

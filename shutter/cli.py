@@ -1,5 +1,5 @@
 """The `shutter` command: serve the API, run workers, migrate, create an admin, approve
-accounts and edit the instance's rules.
+accounts and edit the instance's rules and custom emojis.
 
 Every command reads the same `SHUTTER_*` settings and refuses to start, with exit code 2
 and a message naming the bad setting, when they cannot run a service.
@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
@@ -21,6 +22,8 @@ from shutter.infra.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from shutter.infra.context import AppContext
 
 T = TypeVar("T")
 
@@ -475,3 +478,104 @@ def remove_rule(
 
     _in_transaction(remove)
     out.print(f"Removed rule {rule_id}. {_RULES_LAG}", highlight=False)
+
+
+# --- custom emojis: what admins do through /api/v1/shutter/admin/custom_emojis -------------
+
+emojis_cli = typer.Typer(
+    help="The instance's custom emojis (GET /api/v1/custom_emojis).", no_args_is_help=True
+)
+app.add_typer(emojis_cli, name="emojis")
+_EMOJIS_LAG = "API processes show the change within 30 seconds."
+
+
+def _with_context(work: Callable[[AppContext, AsyncSession], Awaitable[T]]) -> T:
+    """`_in_transaction` for work that also needs the context (storage, the emoji set)."""
+    from shutter.assembly import create_context
+    from shutter.infra.errors import ApiError
+
+    settings = _settings()
+    _prepare_database(settings)
+
+    async def run() -> T:
+        ctx = create_context(settings)
+        try:
+            async with ctx.db.write() as session:
+                return await work(ctx, session)
+        finally:
+            await ctx.close()
+
+    try:
+        return asyncio.run(run())
+    except ApiError as exc:
+        _fail(exc.message, 1)
+
+
+@emojis_cli.command("add")
+def add_emoji(
+    shortcode: Annotated[str, typer.Argument(help="Letters, digits and underscores.")],
+    image: Annotated[Path, typer.Argument(help="A PNG, GIF or WebP of at most 256 KB.")],
+    category: Annotated[str | None, typer.Option(help="The picker's category.")] = None,
+    hidden: Annotated[bool, typer.Option(help="Not shown in the picker.")] = False,
+) -> None:
+    """Add a custom emoji."""
+    from shutter.emojis import service
+
+    if not image.is_file():
+        _fail(f"{image}: no such file", 1)
+    data = image.read_bytes()[: 256 * 1024 + 1]
+
+    async def add(ctx: AppContext, session: AsyncSession) -> str:
+        emoji = await service.do_add_emoji(
+            session,
+            ctx=ctx,
+            shortcode=shortcode,
+            image=data,
+            category=category,
+            visible_in_picker=not hidden,
+        )
+        return emoji.shortcode
+
+    added = _with_context(add)
+    out.print(f"Added :{added}:. {_EMOJIS_LAG}", highlight=False)
+
+
+@emojis_cli.command("list")
+def list_emojis() -> None:
+    """Every custom emoji: shortcode, category, and whether hidden or disabled."""
+    from shutter.emojis import service
+
+    async def read(ctx: AppContext, session: AsyncSession) -> list[tuple[str, str, str]]:
+        return [
+            (
+                e.shortcode,
+                e.category or "",
+                " ".join(
+                    flag
+                    for flag, on in (("hidden", not e.visible_in_picker), ("disabled", e.disabled))
+                    if on
+                ),
+            )
+            for e in await service.list_emojis(session)
+        ]
+
+    for shortcode, category, flags in _with_context(read):
+        out.print(f":{shortcode}:  {escape(category)}  {flags}".rstrip(), highlight=False)
+
+
+@emojis_cli.command("remove")
+def remove_emoji(
+    shortcode: Annotated[str, typer.Argument(help="The emoji's shortcode (emojis list).")],
+) -> None:
+    """Remove a custom emoji (a worker deletes its files)."""
+    from shutter.emojis import service
+    from shutter.infra.errors import not_found
+
+    async def remove(ctx: AppContext, session: AsyncSession) -> None:
+        found = await service.list_emojis(session, shortcode=shortcode.strip(":"))
+        if not found:
+            raise not_found("Custom emoji")
+        await service.do_remove_emoji(session, ctx=ctx, emoji_id=found[0].id)
+
+    _with_context(remove)
+    out.print(f"Removed :{shortcode.strip(':')}:. {_EMOJIS_LAG}", highlight=False)

@@ -315,6 +315,18 @@ def blocked_either_way_query(*, viewer_id: int) -> Select[tuple[int]]:
     )
 
 
+def hides_author_sql(*, viewer: Any, author_id: Any) -> ColumnElement[bool]:
+    """Whether `viewer` (a column, for a query over many viewers, or a value) does not get
+    `author_id`'s posts in its feeds: a block either way or an active mute (fan-out)."""
+    return or_(
+        exists().where((Block.account_id == viewer) & (Block.target_account_id == author_id)),
+        exists().where((Block.account_id == author_id) & (Block.target_account_id == viewer)),
+        exists().where(
+            (Mute.account_id == viewer) & (Mute.target_account_id == author_id) & mute_active()
+        ),
+    )
+
+
 def hidden_authors_query(
     *,
     viewer_id: Any,

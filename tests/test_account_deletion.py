@@ -116,9 +116,14 @@ async def richer(client: httpx.AsyncClient, run_jobs: RunJobs, w: StateWorld) ->
         (w.ana, f"/api/v1/accounts/{dee.id}/follow"),
         (w.ana, f"/api/v1/accounts/{w.cy.id}/mute"),
         (eve, f"/api/v1/accounts/{w.ana.id}/block"),
+        (w.ana, "/api/v1/tags/calm/follow"),
+        (w.ana, "/api/v1/tags/calm/feature"),
     ):
         await _ok(await client.post(path, headers=who.headers))
     await follow(client, w.cy, w.ana)
+    # Endorsed by a follower, and a suggestion dismissed (graph's tables).
+    await _ok(await client.post(f"/api/v1/accounts/{w.ana.id}/pin", headers=w.cy.headers))
+    await _ok(await client.delete(f"/api/v1/suggestions/{w.bob.id}", headers=w.ana.headers))
     await _ok(
         await client.post(
             "/api/v1/media",

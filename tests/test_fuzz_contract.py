@@ -109,12 +109,18 @@ async def _callers(base_url: str) -> list[Caller]:
         grouped = await client.get("/api/v2/notifications", headers=ana.headers)
         assert grouped.status_code == 200, grouped.text
         group_keys = [g["group_key"] for g in grouped.json()["notification_groups"]]
+        made = await client.post("/api/v1/lists", headers=ana.headers, json={"title": "Close"})
+        assert made.status_code == 200, made.text
+        members = {"account_ids": [bob.id]}
+        path = f"/api/v1/lists/{made.json()['id']}/accounts"
+        assert (await client.post(path, headers=ana.headers, json=members)).status_code == 200
     known = {
         "statuses": [status["id"]],
         "accounts": [ana.id, bob.id],
         "media": [status["media_attachments"][0]["id"], spare["id"]],
         "notifications": [n["id"] for n in notifications[:2]] + group_keys[:1],
         "tags": ["harbour"],
+        "lists": [made.json()["id"]],
         "timelines": ["harbour"],
     }
     # A top-level post needs media in Shutter; a reply does not.

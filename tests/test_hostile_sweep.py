@@ -72,7 +72,13 @@ class SweepWorld:
     admin: User  # an admin whose token has the admin scopes (the instance's rules)
     rule_id: str
     report_id: str  # Bob's report about Ana
+    list_id: str  # a list of Ana's (empty: she follows no one)
+    emoji_id: str  # a custom emoji the admin added
+    announcement_id: str  # an announcement the admin published
     spare_photo: str | None = None  # an upload of Ana's for the next post, if any
+    filter_id: str = ""  # a filter of Ana's (shutter/filters), with one keyword
+    keyword_id: str = ""  # that keyword (also its v1 filter's id)
+    conversation_id: str = ""  # Ana's conversation with Bob (a direct message of his)
 
     @property
     def ana(self) -> User:
@@ -89,6 +95,13 @@ class SweepWorld:
             "group_key": self.base.group_key,
             "rule_id": self.rule_id,
             "report_id": self.report_id,
+            "list_id": self.list_id,
+            "emoji_id": self.emoji_id,
+            "announcement_id": self.announcement_id,
+            "filter_id": self.filter_id,
+            "keyword_id": self.keyword_id,
+            "conversation_id": self.conversation_id,
+            "kind": "extended_description",  # an instance page admins write
             # No session or app of Ana's has these ids: the settings page's revocations
             # are refused (404); tests/web/test_web_settings.py revokes for real.
             "token_id": "999999999999",
@@ -119,6 +132,25 @@ async def sweep_world(
         "/api/v1/reports", headers=base.bob.headers, data={"account_id": base.ana.id}
     )
     assert report.status_code == 200, report.text
+    made = await client.post("/api/v1/lists", headers=base.ana.headers, json={"title": "Cats"})
+    assert made.status_code == 200, made.text
+    emoji = await client.post(
+        "/api/v1/shutter/admin/custom_emojis",
+        headers=admin.headers,
+        data={"shortcode": "sweep"},
+        files={"image": ("e.png", small_png(), "image/png")},
+    )
+    assert emoji.status_code == 200, emoji.text
+    announced = await client.post(
+        "/api/v1/shutter/admin/announcements", headers=admin.headers, json={"text": "Hello"}
+    )
+    assert announced.status_code == 200, announced.text
+    filtering = await client.post(
+        "/api/v2/filters",
+        headers=base.ana.headers,
+        json={"title": "Spoilers", "context": ["home"], "keywords_attributes": [{"keyword": "x"}]},
+    )
+    assert filtering.status_code == 200, filtering.text
     return SweepWorld(
         base=base,
         post_media_id=post.json()["media_attachments"][0]["id"],
@@ -129,7 +161,25 @@ async def sweep_world(
         admin=admin,
         rule_id=rule.json()["id"],
         report_id=report.json()["id"],
+        list_id=made.json()["id"],
+        emoji_id=emoji.json()["id"],
+        announcement_id=announced.json()["id"],
+        filter_id=filtering.json()["id"],
+        keyword_id=filtering.json()["keywords"][0]["id"],
+        conversation_id=await _conversation(client, base),
     )
+
+
+async def _conversation(client: httpx.AsyncClient, base: World) -> str:
+    """Ana's conversation with Bob, made by a direct message of his."""
+    sent = await client.post(
+        "/api/v1/statuses",
+        json={"status": "@ana hello", "visibility": "direct"},
+        headers=base.bob.headers,
+    )
+    assert sent.status_code == 200, sent.text
+    inbox = await client.get("/api/v1/conversations", headers=base.ana.headers)
+    return str(inbox.json()[0]["id"])
 
 
 @dataclass
@@ -179,6 +229,7 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
         },
     ),
     "POST /api/v1/apps": lambda w, n: Call({}, {"client_name": "sweep", "redirect_uris": OOB}),
+    "POST /api/v1/domain_blocks": lambda w, n: Call(w.ana.headers, {"domain": f"d{n}.example"}),
     "POST /oauth/token": lambda w, n: Call(
         {},
         {"grant_type": "password", **w.client, "username": "ana", "password": PASSWORD},
@@ -195,6 +246,34 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
         {}, {**_authorize(w), "decision": "allow", "username": "ana", "password": PASSWORD}
     ),
     "POST /api/v1/shutter/admin/rules": lambda w, n: Call(w.admin.headers, {"text": f"Rule {n}"}),
+    # Custom emojis, announcements and the instance's pages: the admin's (shutter/emojis,
+    # shutter/instance); each new emoji needs a shortcode not taken.
+    "POST /api/v1/shutter/admin/custom_emojis": lambda w, n: Call(
+        w.admin.headers,
+        {"shortcode": f"sweep_{n}"},
+        {"image": ("e.png", small_png(n), "image/png")},
+    ),
+    "PATCH /api/v1/shutter/admin/custom_emojis/{emoji_id}": lambda w, n: Call(
+        w.admin.headers, {"category": "Blobs"}
+    ),
+    "PUT /api/v1/shutter/admin/custom_emojis/{emoji_id}": lambda w, n: Call(
+        w.admin.headers, {"category": "Blobs"}
+    ),
+    "POST /api/v1/shutter/admin/announcements": lambda w, n: Call(
+        w.admin.headers, {"text": "Hello"}
+    ),
+    "PATCH /api/v1/shutter/admin/announcements/{announcement_id}": lambda w, n: Call(
+        w.admin.headers, {"text": "Hello"}
+    ),
+    "PUT /api/v1/shutter/admin/announcements/{announcement_id}": lambda w, n: Call(
+        w.admin.headers, {"text": "Hello"}
+    ),
+    "PUT /api/v1/shutter/admin/instance/{kind}": lambda w, n: Call(
+        w.admin.headers, {"text": "About us"}
+    ),
+    "POST /api/v1/shutter/admin/instance/terms_of_service": lambda w, n: Call(
+        w.admin.headers, {"text": "Be kind", "effective_date": "2026-01-01"}
+    ),
     "PUT /api/v1/shutter/admin/rules/{rule_id}": lambda w, n: Call(
         w.admin.headers, {"text": "Be kind"}
     ),
@@ -218,6 +297,32 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     "POST /api/v1/admin/measures": lambda w, n: Call(
         w.admin.headers, {"keys": ["new_users"], "start_at": "2026-01-01", "end_at": "2026-01-07"}
     ),
+    # Featured hashtags (tests/test_featured_tags.py): featuring the same one again is no
+    # error, so the limit of 10 is never reached.
+    "POST /api/v1/featured_tags": lambda w, n: Call(w.ana.headers, {"name": "sweep"}),
+    # Lists (tests/test_lists.py): fewer than the 50 an account may have are made.
+    "POST /api/v1/lists": lambda w, n: Call(w.ana.headers, {"title": f"List {n}"}),
+    "PUT /api/v1/lists/{list_id}": lambda w, n: Call(w.ana.headers, {"title": "Dogs"}),
+    # Filters (tests/test_filters.py): fewer than an account's 500 filters and a filter's
+    # 200 keywords are made; a status added to a filter is taken out again (PREPARE).
+    "POST /api/v2/filters": lambda w, n: Call(
+        w.ana.headers,
+        {"title": "Spoilers", "context": ["home"], "keywords_attributes": [{"keyword": "end"}]},
+    ),
+    "PUT /api/v2/filters/{filter_id}": lambda w, n: Call(w.ana.headers, {"title": "Spoilers"}),
+    "POST /api/v2/filters/{filter_id}/keywords": lambda w, n: Call(
+        w.ana.headers, {"keyword": f"end{n}"}
+    ),
+    "PUT /api/v2/filters/keywords/{keyword_id}": lambda w, n: Call(
+        w.ana.headers, {"keyword": "end"}
+    ),
+    "POST /api/v2/filters/{filter_id}/statuses": lambda w, n: Call(
+        w.ana.headers, {"status_id": w.base.status_id}
+    ),
+    "POST /api/v1/filters": lambda w, n: Call(
+        w.ana.headers, {"phrase": "end", "context": ["home"]}
+    ),
+    "PUT /api/v1/filters/{keyword_id}": lambda w, n: Call(w.ana.headers, {"phrase": "end"}),
     # Web Push (tests/test_push.py): an endpoint is only checked, not called, when taken.
     "POST /api/v1/push/subscription": lambda w, n: Call(w.ana.headers, _push_subscription()),
     "PUT /api/v1/push/subscription": lambda w, n: Call(
@@ -241,6 +346,8 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     # Compose and the post page (shutter/web/pages/compose.py, post_page.py).
     "POST /web/posts/{status_id}/comment": lambda w, n: Call(_WEB, {"status": "lovely"}),
     "POST /web/posts/{status_id}/caption": lambda w, n: Call(_WEB, {"status": "a lake at dusk"}),
+    "POST /web/messages/{conversation_id}/send": lambda w, n: Call(_WEB, {"status": "see you"}),
+    "POST /web/messages": lambda w, n: Call(_WEB, {"to": "bob", "status": "hello"}),
     "POST /web/media": lambda w, n: Call(
         _WEB, {"description": "a lake", "focus": "0.1,-0.2"}, files=_photo()
     ),
@@ -297,6 +404,10 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
 # values must still never give a 5xx or write anything. tests/test_passwords.py and
 # tests/test_email_confirmation.py follow the mailed links to success.
 REFUSED_TO_ANA = {
+    # Ana follows no one, so no one may join her list (422; tests/test_lists.py adds some).
+    "POST /api/v1/lists/{list_id}/accounts": lambda w, n: Call(
+        w.ana.headers, {"account_ids": [w.base.bob.id]}
+    ),
     # The website's code step: Ana has no log-in pending (tests/test_web_http.py has one).
     "POST /login/code": lambda w, n: Call(_WEB, {"pending": "not-sealed", "code": "123456"}),
     # The website's answers to follow requests: Bob asked Ana nothing (tests/test_web_profiles.py
@@ -516,7 +627,18 @@ async def _web_logout_form(
     return True
 
 
+async def _unfilter_status(
+    client: httpx.AsyncClient, w: SweepWorld, body: dict[str, Any], path: ParamPath
+) -> bool:
+    """A status is in a filter once: the one added by the last request is taken out."""
+    listed = await client.get(f"/api/v2/filters/{w.filter_id}/statuses", headers=w.ana.headers)
+    for held in listed.json():
+        await client.delete(f"/api/v2/filters/statuses/{held['id']}", headers=w.ana.headers)
+    return bool(listed.json())
+
+
 PREPARE: dict[str, Prepare] = {
+    "POST /api/v2/filters/{filter_id}/statuses": _unfilter_status,
     "POST /api/v1/statuses": _attach_new_photo,
     "POST /oauth/authorize": _sign_form,
     "POST /login": _web_visitor_form,
@@ -527,6 +649,8 @@ PREPARE: dict[str, Prepare] = {
     "POST /web/posts/{status_id}/save": _web_member_form,
     "POST /web/posts/{status_id}/comment": _web_member_form,
     "POST /web/posts/{status_id}/caption": _web_member_form,
+    "POST /web/messages/{conversation_id}/send": _web_member_form,
+    "POST /web/messages": _web_member_form,
     "POST /web/posts/{status_id}/delete": _web_bob_form,
     "POST /web/media": _web_member_form,
     "POST /web/media/{media_id}": _web_member_form,

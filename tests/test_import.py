@@ -220,7 +220,7 @@ async def test_bad_requests_are_refused(client: httpx.AsyncClient, run_jobs: Job
     zed = await sign_up(client, "zed")
     good = b"ana@testserver\n"
     cases = [
-        ({"type": "lists", "mode": "merge"}, {"data": ("l.csv", good, "text/csv")}, 422),
+        ({"type": "bookmarks", "mode": "merge"}, {"data": ("l.csv", good, "text/csv")}, 422),
         ({"type": "following", "mode": "replace"}, {"data": ("l.csv", good, "text/csv")}, 422),
         ({"type": "following", "data": "ana@testserver"}, {}, 422),  # not a file
         ({"type": "following"}, {}, 422),
@@ -236,7 +236,7 @@ async def test_bad_requests_are_refused(client: httpx.AsyncClient, run_jobs: Job
     assert granted.status_code == 200, granted.text
     narrow = {"Authorization": f"Bearer {granted.json()['access_token']}"}
     files = {"data": ("l.csv", good, "text/csv")}
-    for kind, status in (("blocking", 403), ("muting", 403)):
+    for kind, status in (("blocking", 403), ("muting", 403), ("lists", 403)):
         refused = await client.post(
             "/api/v1/shutter/imports", headers=narrow, data={"type": kind}, files=files
         )

@@ -124,7 +124,9 @@ async def test_tag_entity(client: httpx.AsyncClient) -> None:
         tag: dict[str, Any] = response.json()
         assert_entity("Tag", tag)
         assert tag["name"] == "NightSky" and tag["following"] is False
-        assert tag["url"] == "http://testserver/tags/nightsky" and tag["history"] == []
+        assert tag["url"] == "http://testserver/tags/nightsky"
+        assert len(tag["history"]) == 7  # a week of days, newest first
+        assert (tag["history"][0]["uses"], tag["history"][0]["accounts"]) == ("2", "1")
     for name in ("unused", "1234", "%20"):
         assert (await client.get(f"/api/v1/tags/{name}")).status_code == 404
 

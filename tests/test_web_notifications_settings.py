@@ -50,14 +50,14 @@ async def test_likes_grouped_unread_named_and_marked_read(
     await _web_log_in(client, "ana")
     home = await client.get("/home")
     assert 'aria-label="Notifications, 3 new"' in home.text
-    assert (await client.get("/web/unread")).json() == {"count": 3}
+    assert (await client.get("/web/unread")).json() == {"count": 3, "messages": 0}
     page = await client.get("/notifications")
     assert page.status_code == 200
     assert re.search(r">(ben|cy|dee)</a> and 2 others liked your post", page.text)
     assert page.text.count('<li class="note') == 1
     assert f'href="/@ana/{post["id"]}"' in page.text
     # Seen: nothing unread any more, the link is plain "Notifications".
-    assert (await client.get("/web/unread")).json() == {"count": 0}
+    assert (await client.get("/web/unread")).json() == {"count": 0, "messages": 0}
     again = await client.get("/home")
     assert 'aria-label="Notifications,' not in again.text
     markers = await client.get("/api/v1/markers?timeline[]=notifications", headers=ana.headers)

@@ -23,6 +23,7 @@ from shutter.auth.deps import app_token, user
 from shutter.auth.schemas import token_json
 from shutter.auth.service import Caller
 from shutter.auth.usage import device_of
+from shutter.emojis.catalog import current_emojis
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import ApiError
 from shutter.infra.http import NO_STORE, entity_response, json_response
@@ -65,7 +66,8 @@ async def verify_credentials(
     me: Annotated[Account, Depends(user("read:accounts profile", unconfirmed=True))],
 ) -> Response:
     pending = await service.count_follow_requests(session, target_id=me.id)
-    return json_response(credential_account_json(me, ctx.settings, follow_requests_count=pending))
+    body = credential_account_json(me, ctx.settings, follow_requests_count=pending)
+    return json_response((await current_emojis(ctx)).fill_account(body))
 
 
 @router.patch("/update_credentials")
@@ -86,13 +88,13 @@ async def update_credentials(
             website=body.website,
             privacy=body.source.privacy if body.source else None,
             sensitive=body.source.sensitive if body.source else None,
+            language=body.source.language if body.source else None,
         ),
         avatar=body.avatar,
     )
     pending = await service.count_follow_requests(session, target_id=account.id)
-    return json_response(
-        credential_account_json(account, ctx.settings, follow_requests_count=pending)
-    )
+    entity = credential_account_json(account, ctx.settings, follow_requests_count=pending)
+    return json_response((await current_emojis(ctx)).fill_account(entity))
 
 
 @router.get("/lookup")

@@ -28,6 +28,8 @@ class Account(Base):
     # chosen means "by the lock" (shutter/policies.py default_visibility).
     default_visibility: Mapped[str | None] = mapped_column(String(10))
     default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # `source.language`: the language new posts are written in, ISO 639 (None: not chosen).
+    default_language: Mapped[str | None] = mapped_column(String(10))
     avatar_key: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="user")
     followers_count: Mapped[int] = mapped_column(Integer, default=0)

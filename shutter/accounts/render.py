@@ -12,6 +12,7 @@ from typing import Any
 
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
+from shutter.emojis.catalog import current_emojis
 from shutter.infra.context import AppContext
 
 
@@ -31,7 +32,12 @@ async def render_accounts(ctx: AppContext, accounts: Iterable[Account]) -> list[
     }
     if fresh:
         await ctx.cache.set_many(fresh)
-    return [found.get(key) or fresh[key] for key in keys]
+    bodies = [found.get(key) or fresh[key] for key in keys]
+    # After the cache: which emojis a name or bio uses is no part of its version
+    # (emojis/catalog.py).
+    if emojis := await current_emojis(ctx):
+        return [emojis.fill_account(body) for body in bodies]
+    return bodies
 
 
 async def render_account(ctx: AppContext, account: Account) -> dict[str, Any]:

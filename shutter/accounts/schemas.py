@@ -93,7 +93,7 @@ def credential_account_json(
     body["source"] = {
         "privacy": account.privacy,
         "sensitive": account.default_sensitive,
-        "language": "",
+        "language": account.default_language or "",
         "note": account.note,
         # The source is what the person wrote; `fields` above is its HTML.
         "fields": [{"name": "Website", "value": account.website, "verified_at": None}]

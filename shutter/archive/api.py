@@ -26,7 +26,9 @@ router = APIRouter()
 
 Reader = Annotated[Account, Depends(user("read"))]
 # Each list type needs its own scope (the service checks which); any one lets the call in.
-Importer = Annotated[Caller, Depends(user_caller("write:follows write:blocks write:mutes"))]
+Importer = Annotated[
+    Caller, Depends(user_caller("write:follows write:blocks write:mutes write:lists"))
+]
 
 _DOWNLOAD_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 

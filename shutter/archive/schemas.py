@@ -51,9 +51,16 @@ def import_json(found: Import) -> dict[str, Any]:
         "processed": found.position,
         "imported": found.imported,
         "failed": [
-            {"row": position + 1, "account": address, "reason": reason}
+            _failure(found, position, address, reason)
             for position, address, reason in found.failures
         ],
         "created_at": iso(found.created_at),
         "finished_at": iso(found.finished_at),
     }
+
+
+def _failure(found: Import, position: int, address: str, reason: str) -> dict[str, Any]:
+    failed: dict[str, Any] = {"row": position + 1, "account": address, "reason": reason}
+    if found.type == "lists" and position < len(found.rows):
+        failed["list"] = found.rows[position][1]  # the row's list title
+    return failed

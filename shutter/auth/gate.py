@@ -32,6 +32,7 @@ _UNCOUNTED = (
     "/sw.js",
     "/manifest.webmanifest",
     "/healthz",
+    "/health",
     "/readyz",
     "/metrics",
     # The website's live connection and its polling fallback (shutter/web/pages/notifications.py).

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter import policies
 from shutter.accounts.models import Account
+from shutter.feed.exclusive import excluded_authors_query
 from shutter.feed.models import FeedEntry
 from shutter.feed.store import FeedUnavailable, feed_store
 from shutter.graph import service as graph
@@ -23,6 +24,7 @@ from shutter.infra.context import AppContext
 from shutter.infra.pagination import PageParams, PageShape, page_values, paginate_bound
 from shutter.posts.models import Post
 from shutter.posts.render import bound_page_query, run_page, viewer_params
+from shutter.posts.service import tag_follows
 
 log = structlog.get_logger("shutter.feed")
 
@@ -50,7 +52,9 @@ async def home_page(
             # nothing is merged, so the page is one index range read with its statuses.
             values = page_values(page) | viewer_params(viewer)
             statement = _sql_home_statement(PageShape.of(page))
-            return await run_page(session, ctx, statement, values, page, viewer=viewer)
+            return await run_page(
+                session, ctx, statement, values, page, viewer=viewer, filter_context="home"
+            )
     # A page reads its own size from the store, as Mastodon's does: an entry hidden at
     # read time (a race with an unfollow, mute or delete, which remove entries) leaves the
     # page one short rather than every read paying for a wider window in PostgreSQL.
@@ -77,7 +81,13 @@ async def home_page(
         feed_ids=feed_ids, merged_authors=merged, page=page, edge=edge
     )
     body, cursors = await run_page(
-        session, ctx, statement, values | viewer_params(viewer), page, viewer=viewer
+        session,
+        ctx,
+        statement,
+        values | viewer_params(viewer),
+        page,
+        viewer=viewer,
+        filter_context="home",
     )
     if edge is not None and len(cursors) < page.limit:
         cursors.append(edge)  # a short page still moves past the whole window
@@ -118,7 +128,11 @@ async def _merged_authors(
 @lru_cache(maxsize=8)
 def _sql_home_statement(shape: PageShape) -> Select[Any]:
     """A home feed kept in the feed table: one index range (account, post id)."""
-    query = select(FeedEntry.post_id).where(FeedEntry.account_id == bindparam("viewer"))
+    viewer: BindParameter[int] = bindparam("viewer")
+    query = select(FeedEntry.post_id).where(
+        (FeedEntry.account_id == viewer)
+        & FeedEntry.author_id.not_in(excluded_authors_query(account_id=viewer))
+    )
     return bound_page_query(query, FeedEntry.post_id, shape, hide_muted=True)
 
 
@@ -163,7 +177,8 @@ def home_statement(
 def _home_statement(shape: HomeShape) -> Select[Any]:
     """Each pulled author is its own index range (posts by account, id), newest `limit`
     under the page's bounds, and not past the window's `edge`. Window entries count only
-    while their author is still followed (or is the viewer)."""
+    while their author is still followed (or is the viewer), or while they carry a tag the
+    viewer follows (shutter/posts/service/tag_follows.py)."""
     viewer: BindParameter[int] = bindparam("viewer")
     parts: list[Select[int]] = []
     for index in range(shape.pulled_parts):
@@ -177,10 +192,19 @@ def _home_statement(shape: HomeShape) -> Select[Any]:
         parts.append(
             select(Post.id).where(
                 Post.id.in_(bindparam("feed_ids", expanding=True))
-                & (Post.account_id.in_(followed) | (Post.account_id == viewer))
+                & (
+                    Post.account_id.in_(followed)
+                    | (Post.account_id == viewer)
+                    | tag_follows.carries_followed_tag_sql(viewer=viewer)
+                )
             )
         )
-    query = select(Post.id).where(Post.id.in_(union_all(*parts)))
+    # Members of the viewer's exclusive lists are left out here, at read time, so a change
+    # to a list shows at once, for window entries and pulled authors alike.
+    query = select(Post.id).where(
+        Post.id.in_(union_all(*parts))
+        & Post.account_id.not_in(excluded_authors_query(account_id=viewer))
+    )
     return bound_page_query(query, Post.id, shape.page, hide_muted=True)
 
 
@@ -211,6 +235,7 @@ async def rebuild_feed(session: AsyncSession, ctx: AppContext, *, account_id: in
         select(Post.id, Post.account_id)
         .where(
             Post.account_id.in_(authors)
+            & Post.account_id.not_in(excluded_authors_query(account_id=account_id))
             & Post.in_reply_to_id.is_(None)
             & (Post.visibility != policies.DIRECT)
         )
@@ -218,5 +243,15 @@ async def rebuild_feed(session: AsyncSession, ctx: AppContext, *, account_id: in
         .limit(ctx.settings.feed_max_entries)
     )
     entries = [(post_id, author_id) for post_id, author_id in rows.all()]
+    # Posts that followed hashtags brought (the read hides blocked and muted authors).
+    tagged = await session.execute(
+        tag_follows.followed_tag_posts_query(
+            account_id=account_id, limit=ctx.settings.feed_max_entries
+        )
+    )
+    entries = sorted(
+        set(entries) | {(post_id, author_id) for post_id, author_id in tagged.all()},
+        reverse=True,
+    )[: ctx.settings.feed_max_entries]
     await store.finish_rebuild(account_id=account_id, entries=entries)
     log.info("feed_rebuilt", account_id=account_id, entries=len(entries))

@@ -21,12 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.feed.models import FeedEntry
 from shutter.feed.store import Entry, FeedStore
+from shutter.graph import service as graph
 from shutter.infra.jobs import JobKind, enqueue
+from shutter.posts.service import tag_follows
 
 BACKFILL_POSTS = 40
 
 # The work the feed gives its workers (handled in shutter/feed/jobs.py).
 FANOUT = JobKind("feed.fanout", timeout_seconds=60)
+# A public post to the followers of its tags (shutter/posts/service/tag_follows.py).
+FANOUT_TAGS = JobKind("feed.fanout_tags", timeout_seconds=60)
 BACKFILL = JobKind("feed.backfill", timeout_seconds=60)
 UNMERGE = JobKind("feed.unmerge", timeout_seconds=30)
 REMOVE_POST = JobKind("feed.remove_post", timeout_seconds=60)
@@ -47,6 +51,8 @@ async def do_distribute(
     if not store.distributed:
         await store.add(session, account_ids=[author_id], entries=[(post_id, author_id)])
     enqueue(session, FANOUT, {"post_id": post_id, "author_id": author_id, "after": 0})
+    if await tag_follows.has_tag_followers(session, post_id=post_id):
+        enqueue(session, FANOUT_TAGS, {"post_id": post_id, "author_id": author_id, "after": 0})
 
 
 async def do_insert(
@@ -83,6 +89,23 @@ async def remove_author_from_feed(
     )
     # A Redis feed is cleaned by a job after the commit; reads filter by follows meanwhile.
     enqueue(session, UNMERGE, {"account_id": account_id, "author_id": author_id})
+
+
+async def remove_tag_posts(session: AsyncSession, *, account_id: int, tag_id: int) -> None:
+    """After a tag is unfollowed: the posts it brought leave the SQL feed, unless a followed
+    author or another followed tag still justifies them (a Redis feed keeps its entries,
+    which its reads filter by the same live rule, until they age out)."""
+    followed = graph.followed_query(account_id=account_id)
+    await session.execute(
+        delete(FeedEntry).where(
+            (FeedEntry.account_id == account_id)
+            & tag_follows.left_by_unfollowed_tag_sql(
+                FeedEntry.post_id, account_id=account_id, tag_id=tag_id
+            )
+            & (FeedEntry.author_id != account_id)
+            & FeedEntry.author_id.not_in(followed)
+        )
+    )
 
 
 async def do_remove_post(session: AsyncSession, *, post_id: int, author_id: int) -> None:

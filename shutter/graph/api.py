@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from shutter.accounts.models import Account
-from shutter.accounts.schemas import account_json
+from shutter.accounts.render import render_accounts
 from shutter.auth.deps import optional_user, user
 from shutter.graph import service
+from shutter.graph.discovery_api import router as discovery_router
+from shutter.graph.personal_api import router as personal_router
 from shutter.graph.schemas import (
     AccountListParams,
     FollowParams,
@@ -18,21 +20,24 @@ from shutter.graph.schemas import (
     RelationshipsParams,
 )
 from shutter.graph.service import safety
+from shutter.infra.context import AppContext
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
 from shutter.infra.pagination import link_header
 from shutter.infra.params import params
-from shutter.infra.settings import Settings
 
 router = APIRouter()
+router.include_router(discovery_router)
+router.include_router(personal_router)
 
 ReadFollows = Annotated[Account, Depends(user("read:follows"))]
 WriteFollows = Annotated[Account, Depends(user("write:follows"))]
 Viewer = Annotated[Account | None, Depends(optional_user("read:accounts"))]
 
 
-def _account_list(request: Request, settings: Settings, page: service.AccountPage) -> Response:
-    body = [account_json(account, settings) for account in page.accounts]
+async def _account_list(request: Request, ctx: AppContext, page: service.AccountPage) -> Response:
+    # Through the entity cache, and with the emojis of names and bios (emojis/catalog.py).
+    body = await render_accounts(ctx, page.accounts)
     return json_response(body, headers=link_header(request, page.cursor_ids))
 
 
@@ -76,7 +81,7 @@ async def followers(
     found = await service.list_followers(
         session, viewer_id=viewer.id if viewer else None, account_id=account_id, page=page
     )
-    return _account_list(request, ctx.settings, found)
+    return await _account_list(request, ctx, found)
 
 
 @router.get("/api/v1/accounts/{account_id:id}/following")
@@ -91,7 +96,7 @@ async def following(
     found = await service.list_following(
         session, viewer_id=viewer.id if viewer else None, account_id=account_id, page=page
     )
-    return _account_list(request, ctx.settings, found)
+    return await _account_list(request, ctx, found)
 
 
 @router.get("/api/v1/follow_requests")
@@ -103,7 +108,7 @@ async def follow_requests(
     page: AccountListParams = params(AccountListParams),
 ) -> Response:
     found = await service.pending_requests(session, target_id=me.id, page=page)
-    return _account_list(request, ctx.settings, found)
+    return await _account_list(request, ctx, found)
 
 
 @router.post("/api/v1/follow_requests/{account_id:id}/authorize")
@@ -177,7 +182,7 @@ async def blocks(
     page: AccountListParams = params(AccountListParams),
 ) -> Response:
     found = await safety.list_blocks(session, account_id=me.id, page=page)
-    return _account_list(request, ctx.settings, found)
+    return await _account_list(request, ctx, found)
 
 
 @router.get("/api/v1/mutes")
@@ -189,4 +194,4 @@ async def mutes(
     page: AccountListParams = params(AccountListParams),
 ) -> Response:
     found = await safety.list_mutes(session, account_id=me.id, page=page)
-    return _account_list(request, ctx.settings, found)
+    return await _account_list(request, ctx, found)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import false, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shutter.graph.models import Block, Mute
+from shutter.graph.models import AccountNote, Block, Endorsement, Mute
 from shutter.policies import blocked_either_way_query, hidden_authors_query, mute_active
 
 
@@ -90,3 +90,23 @@ async def block_and_mute_edges(
         else:
             blocked_by.add(source)
     return blocking, blocked_by, muting
+
+
+async def notes_on(session: AsyncSession, *, viewer_id: int, others: list[int]) -> dict[int, str]:
+    """The viewer's personal notes on `others` (Relationship's `note`), by account."""
+    rows = await session.execute(
+        select(AccountNote.target_account_id, AccountNote.comment).where(
+            (AccountNote.account_id == viewer_id) & AccountNote.target_account_id.in_(others)
+        )
+    )
+    return {target: comment for target, comment in rows.all()}
+
+
+async def endorsed_of(session: AsyncSession, *, viewer_id: int, others: list[int]) -> set[int]:
+    """Which of `others` the viewer features on its profile (Relationship's `endorsed`)."""
+    rows = await session.scalars(
+        select(Endorsement.target_account_id).where(
+            (Endorsement.account_id == viewer_id) & Endorsement.target_account_id.in_(others)
+        )
+    )
+    return set(rows)

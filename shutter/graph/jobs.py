@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.accounts.events import AccountDeleted, AccountOpened
 from shutter.graph import service
-from shutter.graph.service import departures
+from shutter.graph.events import FollowEnded
+from shutter.graph.service import departures, endorsements
 from shutter.infra.context import AppContext
 from shutter.infra.domain import subscribe
 from shutter.infra.jobs import enqueue, handles
@@ -18,6 +19,14 @@ from shutter.infra.jobs import enqueue, handles
 async def on_account_opened(session: AsyncSession, event: AccountOpened) -> None:
     """Mastodon's rule: opening a locked account lets everyone who asked in."""
     await service.do_approve_all_requests(session, target_id=event.account_id)
+
+
+@subscribe(FollowEnded)
+async def on_follow_ended(session: AsyncSession, event: FollowEnded) -> None:
+    """Mastodon's rule: an endorsement lasts as long as the follow."""
+    await endorsements.remove_endorsement(
+        session, account_id=event.follower_id, target_id=event.target_id
+    )
 
 
 @subscribe(AccountDeleted)

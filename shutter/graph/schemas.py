@@ -25,8 +25,10 @@ def relationship_json(
     blocked_by: bool = False,
     muting: bool = False,
     muting_notifications: bool = False,
+    endorsed: bool = False,
+    note: str = "",
 ) -> dict[str, Any]:
-    """A Relationship; notes and endorsements do not exist, so they stay empty."""
+    """A Relationship; `note` is the viewer's personal note on the account."""
     return {
         "id": str(account_id),
         "following": following,
@@ -41,8 +43,8 @@ def relationship_json(
         "requested": requested,
         "requested_by": requested_by,
         "domain_blocking": False,
-        "endorsed": False,
-        "note": "",
+        "endorsed": endorsed,
+        "note": note,
     }
 
 

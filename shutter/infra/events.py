@@ -54,6 +54,12 @@ def hashtag_channel(name: str) -> str:
     return f"hashtag:{name.lower()}"
 
 
+def public_channel(*, media: bool) -> str:
+    """New public posts of the instance (all of them local: there is no federation), or
+    only those with media."""
+    return "public:media" if media else "public"
+
+
 def access_channel(account_id: int) -> str:
     """Revocations of an account's tokens, which end their open streams (auth/revocation.py)."""
     return f"access:{account_id}"

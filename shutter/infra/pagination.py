@@ -166,3 +166,20 @@ def link_header(request: Request, ids: list[int]) -> dict[str, str]:
 
 
 _CURSORS = frozenset({"max_id", "min_id", "since_id"})
+
+
+def offset_link_header(request: Request, offset: int, limit: int, more: bool) -> dict[str, str]:
+    """`Link` for lists paged by offset (trends): rel=next while `more` follow, rel=prev
+    past the first page. From SHUTTER_BASE_URL, as `link_header`."""
+    ctx: AppContext = request.app.state.ctx
+    url = request.url
+    address = ctx.settings.base_url + url.path
+    kept = [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k != "offset"]
+    links = []
+    if more:
+        after = urlencode([*kept, ("offset", str(offset + limit))])
+        links.append(f'<{address}?{after}>; rel="next"')
+    if offset > 0:
+        before = max(0, offset - limit)
+        links.append(f'<{address}?{urlencode([*kept, ("offset", str(before))])}>; rel="prev"')
+    return {"Link": ", ".join(links)} if links else {}

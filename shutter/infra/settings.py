@@ -192,7 +192,11 @@ class Settings(BaseSettings):
         "is rebuilt from the database when its owner reads it again.",
     )
     trends_window_days: int = Field(
-        7, ge=1, le=90, description="Explore ranks the public posts of this many recent days."
+        7,
+        ge=1,
+        le=90,
+        description="Explore ranks the public posts, and trending hashtags the tags, of this "
+        "many recent days.",
     )
 
     cache_max_entries: int = Field(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from shutter.infra.settings import Settings
 
-PUBLIC_PREFIXES = ("v/", "a/")
+PUBLIC_PREFIXES = ("v/", "a/", "e/")  # and `e/…`: custom emojis (shutter/emojis)
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 # The types media are stored as; mimetypes alone misses some on minimal systems.

@@ -19,6 +19,7 @@ from shutter.infra.storage import IMMUTABLE, LocalStorage, content_type_of, is_p
 from shutter.media import service
 from shutter.media.models import Media
 from shutter.media.schemas import UpdateMediaParams, UploadParams, media_json
+from shutter.media.service import discard
 
 router = APIRouter()
 
@@ -29,6 +30,8 @@ Uploader = Annotated[Account, Depends(user("write:media"))]
 _PUBLIC_KEY = re.compile(
     rf"(?:{service.PUBLIC_MEDIA_PREFIX}/[0-9]{{1,20}}|{service.AVATAR_PREFIX})"
     r"/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|png|webp|avif|gif|mp4)"
+    # Custom emojis (shutter/emojis/service.py), flat: the media sweep leaves them alone.
+    r"|e/[0-9a-f]{64}\.(png|gif|webp)"
 )
 _FILE_HEADERS = {
     "Cache-Control": IMMUTABLE,
@@ -104,6 +107,12 @@ async def update_media(
         focus=body.focus,
     )
     return json_response(media_json(media, ctx.settings))
+
+
+@router.delete("/api/v1/media/{media_id:id}")
+async def delete_media(session: WriteSession, me: Uploader, media_id: int) -> Response:
+    await discard.do_delete_upload(session, account_id=me.id, media_id=media_id)
+    return json_response({})
 
 
 @router.api_route("/media/{key:path}", methods=["GET", "HEAD"], include_in_schema=False)

@@ -20,6 +20,7 @@ class Media(Base):
     __table_args__ = (
         Index("ix_media_account", "account_id", "id"),
         Index("ix_media_post", "post_id", "position"),
+        Index("ix_media_scheduled", "scheduled_status_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -29,6 +30,10 @@ class Media(Base):
     post_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("posts.id", ondelete="SET NULL")
     )
+    # Held for a scheduled post until it is published (then `post_id`) or cancelled: the
+    # purge of unattached uploads leaves it alone meanwhile. No foreign key: the table
+    # belongs to posts, above media; the account's deletion takes both.
+    scheduled_status_id: Mapped[int | None] = mapped_column(BigInteger)
     position: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12), default="processing")
     kind: Mapped[str] = mapped_column(String(12), default="image")

@@ -36,7 +36,10 @@ WriteMe = Annotated[Account, Depends(user("write:notifications"))]
 
 def _filters(query: FilterParams) -> service.Filters:
     return service.Filters(
-        types=query.types, exclude_types=query.exclude_types, account_id=query.account_id
+        types=query.types,
+        exclude_types=query.exclude_types,
+        account_id=query.account_id,
+        include_filtered=query.include_filtered,
     )
 
 

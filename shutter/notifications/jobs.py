@@ -37,7 +37,8 @@ def _action(payload: dict[str, Any]) -> dict[str, Any]:
 async def create(ctx: AppContext, payload: dict[str, Any]) -> None:
     async with ctx.db.write() as session:
         created = await service.do_create(session, **_action(payload))
-        if created is None:
+        # A filtered notification waits in its request: neither streamed nor pushed.
+        if created is None or created.filtered:
             return
         found = await accounts.accounts_by_ids(session, {created.account_id})
         recipient = found.get(created.account_id)

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shutter.infra.db import Base, UTCDateTime, utcnow
@@ -19,6 +29,8 @@ class Notification(Base):
         Index("ix_notifications_group", "account_id", "group_key", "id"),
         Index("ix_notifications_status", "status_id"),
         Index("ix_notifications_from", "from_account_id"),
+        # A notification request's notifications: one recipient's from one sender.
+        Index("ix_notifications_sender", "account_id", "from_account_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -41,6 +53,9 @@ class Notification(Base):
     status_key: Mapped[int] = mapped_column(BigInteger, default=0)
     # Shared by notifications shown as one group; None means never grouped.
     group_key: Mapped[str | None] = mapped_column(String(80))
+    # Held back by the recipient's notification policy (service/policy.py): kept out of
+    # lists, counts, streams and pushes until its request is accepted.
+    filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -83,3 +98,63 @@ class PushSubscription(Base):
     sealed_token: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationPolicy(Base):
+    """What an account does with notifications from some kinds of senders: `accept`,
+    `filter` (into a notification request) or `drop` (Mastodon's NotificationPolicy).
+    No row means Mastodon's defaults (service/policy.py)."""
+
+    __tablename__ = "notification_policies"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    for_not_following: Mapped[str] = mapped_column(String(10))
+    for_not_followers: Mapped[str] = mapped_column(String(10))
+    for_new_accounts: Mapped[str] = mapped_column(String(10))
+    for_private_mentions: Mapped[str] = mapped_column(String(10))
+    for_limited_accounts: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationRequest(Base):
+    """The filtered mentions one sender made to one recipient, waiting to be accepted or
+    dismissed; the count and last post are recomputed from them on every change."""
+
+    __tablename__ = "notification_requests"
+    __table_args__ = (
+        UniqueConstraint("account_id", "from_account_id"),
+        Index("ix_notification_requests_account", "account_id", "id"),
+        Index("ix_notification_requests_from", "from_account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    from_account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    last_status_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="SET NULL")
+    )
+    notifications_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NotificationPermission(Base):
+    """`account_id` accepted `from_account_id`'s notification request: the policy no
+    longer filters that sender (Mastodon's NotificationPermission)."""
+
+    __tablename__ = "notification_permissions"
+    __table_args__ = (Index("ix_notification_permissions_from", "from_account_id"),)
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    from_account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""Notifications and groups as JSON, with their accounts and statuses loaded in batches."""
+"""Notifications, groups and notification requests as JSON, with their accounts and
+statuses loaded in batches."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from shutter.accounts.models import Account
 from shutter.accounts.render import render_accounts
 from shutter.infra.context import AppContext
 from shutter.infra.formats import iso
-from shutter.notifications.models import Notification
+from shutter.notifications.models import Notification, NotificationRequest
 from shutter.notifications.schemas import notification_json
 from shutter.notifications.service import MODERATION_TYPES
 from shutter.notifications.service.grouping import Group
@@ -97,7 +98,14 @@ async def _load(
         if policies.may_open(i.post, i.author, relations, root=roots.get(i.post.root_id or 0))
     ]
     rendered = await post_render.render_items(session, ctx, items, viewer=viewer)
-    statuses = {item.post.id: body for item, body in zip(items, rendered, strict=True)}
+    # The viewer's notifications filters: a status a `hide` filter drops takes its
+    # notifications along (as a post no longer seen does); `warn` marks it `filtered`.
+    filters = await post_render.viewer_filters(session, viewer, needed=bool(items))
+    statuses = {
+        item.post.id: body
+        for item, body in zip(items, rendered, strict=True)
+        if filters.verdict(body, "notifications") is not None
+    }
     return people, statuses
 
 
@@ -181,3 +189,29 @@ async def grouped_json(
         "statuses": [statuses[i] for i in status_order if i is not None],
         "notification_groups": [_group_json(g, subjects) for g in shown],
     }
+
+
+async def requests_json(
+    session: AsyncSession, ctx: AppContext, rows: list[NotificationRequest], *, viewer: Account
+) -> list[dict[str, Any]]:
+    """NotificationRequests; `last_status` is null when the viewer may no longer see it."""
+    people, statuses = await _load(
+        session,
+        ctx,
+        viewer=viewer,
+        account_ids={r.from_account_id for r in rows},
+        status_ids=[r.last_status_id for r in rows if r.last_status_id is not None],
+    )
+    return [
+        {
+            "id": str(r.id),
+            "created_at": iso(r.created_at),
+            "updated_at": iso(r.updated_at),
+            # A string, unlike the policy summary's counts, as Mastodon sends it.
+            "notifications_count": str(r.notifications_count),
+            "account": people[r.from_account_id],
+            "last_status": statuses.get(r.last_status_id) if r.last_status_id else None,
+        }
+        for r in rows
+        if r.from_account_id in people
+    ]

@@ -1,14 +1,15 @@
-"""Notification, NotificationGroup and Marker entities, and the route parameters."""
+"""Notification, NotificationGroup, Marker, NotificationPolicy and NotificationRequest
+entities, and the route parameters."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from shutter.infra.formats import iso
 from shutter.infra.pagination import WHOLE_NUMBER, Limit80, PageParams, at_most
-from shutter.infra.params import IdParam, QueryParams, RequestParams
+from shutter.infra.params import IdListParam, IdParam, QueryParams, RequestParams
 from shutter.notifications.models import Marker, Notification
 
 DEFAULT_LIMIT = 40  # at most 80 (Limit80)
@@ -28,6 +29,7 @@ class FilterParams(QueryParams):
     types: list[str] | None = None
     exclude_types: list[str] | None = None
     account_id: str | None = None
+    include_filtered: bool = False
 
     _lists = field_validator("types", "exclude_types", mode="before")(_as_list)
 
@@ -92,3 +94,44 @@ def marker_json(marker: Marker) -> dict[str, Any]:
         "version": marker.version,
         "updated_at": iso(marker.updated_at),
     }
+
+
+# --- notification policy and requests --------------------------------------------------
+
+Choice = Literal["accept", "filter", "drop"]
+
+
+class PolicyParams(RequestParams):
+    """PATCH /api/v2/notifications/policy: the settings to change."""
+
+    for_not_following: Choice | None = None
+    for_not_followers: Choice | None = None
+    for_new_accounts: Choice | None = None
+    for_private_mentions: Choice | None = None
+    for_limited_accounts: Choice | None = None
+
+
+class V1PolicyParams(RequestParams):
+    """PUT /api/v1/notifications/policy: true is `filter`, false `accept` (Mastodon 4.3)."""
+
+    filter_not_following: bool | None = None
+    filter_not_followers: bool | None = None
+    filter_new_accounts: bool | None = None
+    filter_private_mentions: bool | None = None
+
+
+class RequestIdsParams(RequestParams):
+    """The bulk accept and dismiss: `id[]`, ids of requests (others' are ignored)."""
+
+    id: IdListParam = Field(default_factory=list)
+
+
+def policy_json(settings: dict[str, str], summary: dict[str, int]) -> dict[str, Any]:
+    """NotificationPolicy (v2)."""
+    return settings | {"summary": summary}
+
+
+def v1_policy_json(settings: dict[str, str], summary: dict[str, int]) -> dict[str, Any]:
+    """V1::NotificationPolicy: `filter_*` is true unless the setting is `accept`."""
+    names = ("not_following", "not_followers", "new_accounts", "private_mentions")
+    return {f"filter_{n}": settings[f"for_{n}"] != "accept" for n in names} | {"summary": summary}

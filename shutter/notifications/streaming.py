@@ -1,7 +1,8 @@
 """Mastodon's streaming API: one WebSocket with many streams, and server-sent events.
 
-A client subscribes to streams (`user`, `user:notification`, `hashtag` with a tag); each
-stream listens to one event-bus channel and lets through the events it carries. Messages
+A client subscribes to streams (`user`, `user:notification`, `direct`, `hashtag` with a
+tag); each stream listens to one event-bus channel and lets through the events it carries
+(`direct`: the `conversation` events of the user's channel). Messages
 follow Mastodon: `{"stream": ["user"], "event": "notification", "payload": "<json>"}`,
 the payload being JSON in a string. Bad messages get `{"error": …, "status": 400}` on the
 socket and the connection stays open; a bad token is refused before the upgrade (401).
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from shutter.accounts.models import Account
@@ -29,18 +30,50 @@ from shutter.auth.deps import OptionalCaller, user
 from shutter.auth.revocation import AccessEnded, AccessWatch
 from shutter.auth.scopes import covers
 from shutter.auth.service import Caller
+from shutter.filters.live import LiveFilters
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.deps import Ctx
 from shutter.infra.errors import ApiError
-from shutter.infra.events import Event, Subscription, hashtag_channel, user_channel
+from shutter.infra.events import (
+    Event,
+    Subscription,
+    hashtag_channel,
+    public_channel,
+    user_channel,
+)
 from shutter.infra.http import bearer_token, json_response
+from shutter.infra.ids import parse_id
+from shutter.lists import service as lists
 
 router = APIRouter()
 
 HEARTBEAT_SECONDS = 15.0
 READ_SCOPES = "read read:statuses read:notifications"
-USER_EVENTS = frozenset({"update", "delete", "notification", "status.update"})
+# The instance's announcements reach every user stream (instance/announcements.py).
+USER_EVENTS = frozenset(
+    {
+        "update",
+        "delete",
+        "notification",
+        "status.update",
+        "announcement",
+        "announcement.reaction",
+        "announcement.delete",
+    }
+)
+LIST_EVENTS = frozenset({"update", "delete", "status.update"})
+PUBLIC_EVENTS = frozenset({"update", "delete", "status.update"})
+# Mastodon's public streams by channel. With no federation every post is local, so the
+# `local` streams are the whole instance and the `remote` ones never carry anything.
+PUBLIC_STREAMS = {
+    "public": public_channel(media=False),
+    "public:local": public_channel(media=False),
+    "public:media": public_channel(media=True),
+    "public:local:media": public_channel(media=True),
+    "public:remote": "public:remote",
+    "public:remote:media": "public:remote",
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +91,13 @@ class Stream:
 
 
 class StreamError(Exception):
-    pass
+    status = 400
+
+
+class StreamRefused(StreamError):
+    """A stream the caller may not read (someone else's list): Mastodon's 401."""
+
+    status = 401
 
 
 class HiddenAuthors:
@@ -118,18 +157,45 @@ async def next_event(
         return channel, event
 
 
-def resolve_stream(name: object, *, account: Account, tag: object = None) -> Stream:
-    """The stream a client named, or StreamError with Mastodon's message."""
+def resolve_stream(
+    name: object, *, account: Account, tag: object = None, list_id: object = None
+) -> Stream:
+    """The stream a client named, or StreamError with Mastodon's message (a list's
+    owner is checked by `owned_stream`)."""
     if name == "user":
         return Stream(("user",), user_channel(account.id), frozenset(USER_EVENTS))
     if name == "user:notification":
         return Stream(("user:notification",), user_channel(account.id), frozenset({"notification"}))
-    if name == "hashtag":
+    if name == "direct":
+        # Conversations (shutter/conversations/jobs.py) speak on the owner's user channel.
+        return Stream(("direct",), user_channel(account.id), frozenset({"conversation"}))
+    if name in ("hashtag", "hashtag:local"):  # every post is local: the same stream
         if not isinstance(tag, str) or not tag.strip() or len(tag) > 100:
             raise StreamError("No tag for stream provided")
         clean = tag.strip().lstrip("#")
-        return Stream(("hashtag", clean), hashtag_channel(clean), None)
+        return Stream((name, clean), hashtag_channel(clean), None)
+    if name == "list":
+        found = parse_id(list_id) if isinstance(list_id, str | int) else None
+        if found is None:
+            raise StreamError("Missing list name parameter")
+        return Stream(("list", str(found)), lists.list_channel(found), LIST_EVENTS)
+    if isinstance(name, str) and name in PUBLIC_STREAMS:
+        return Stream((name,), PUBLIC_STREAMS[name], PUBLIC_EVENTS)
     raise StreamError("Unknown stream type")
+
+
+async def owned_stream(
+    ctx: AppContext, name: object, *, account: Account, tag: object = None, list_id: object = None
+) -> Stream:
+    """`resolve_stream`, and for a list, StreamRefused unless the account owns it."""
+    stream = resolve_stream(name, account=account, tag=tag, list_id=list_id)
+    if stream.names[0] == "list":
+        async with ctx.db.read() as session:
+            try:
+                await lists.owned_list(session, owner_id=account.id, list_id=int(stream.names[1]))
+            except ApiError:
+                raise StreamRefused("Not authorized to stream this list") from None
+    return stream
 
 
 # --- WebSocket -------------------------------------------------------------------------
@@ -192,6 +258,7 @@ class Connection:
         self.send_lock = asyncio.Lock()
         self.closed = False
         self.hidden = HiddenAuthors(websocket.app.state.ctx, account.id)
+        self.filters = LiveFilters(websocket.app.state.ctx, account.id)
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self.send_lock:
@@ -205,17 +272,18 @@ class Connection:
                 self.closed = True
                 await self.websocket.close(code=1008, reason="Invalid access token")
 
-    async def error(self, message: str) -> None:
-        await self.send({"error": message, "status": 400})
+    async def error(self, message: str, status: int = 400) -> None:
+        await self.send({"error": message, "status": status})
 
-    async def subscribe(self, name: object, tag: object) -> None:
-        stream = resolve_stream(name, account=self.account, tag=tag)
+    async def subscribe(self, name: object, tag: object, list_id: object = None) -> None:
+        ctx: AppContext = self.websocket.app.state.ctx
+        stream = await owned_stream(ctx, name, account=self.account, tag=tag, list_id=list_id)
         if stream.names not in self.streams:
             self.streams[stream.names] = stream
             await self.subscription.add(stream.channel)
 
-    async def unsubscribe(self, name: object, tag: object) -> None:
-        stream = resolve_stream(name, account=self.account, tag=tag)
+    async def unsubscribe(self, name: object, tag: object, list_id: object = None) -> None:
+        stream = resolve_stream(name, account=self.account, tag=tag, list_id=list_id)
         if self.streams.pop(stream.names, None) is None:
             return
         if not any(s.channel == stream.channel for s in self.streams.values()):
@@ -234,13 +302,15 @@ class Connection:
         kind = message.get("type")
         try:
             if kind == "subscribe":
-                await self.subscribe(message.get("stream"), message.get("tag"))
+                await self.subscribe(message.get("stream"), message.get("tag"), message.get("list"))
             elif kind == "unsubscribe":
-                await self.unsubscribe(message.get("stream"), message.get("tag"))
+                await self.unsubscribe(
+                    message.get("stream"), message.get("tag"), message.get("list")
+                )
             else:
                 await self.error("Unknown message type")
         except StreamError as exc:
-            await self.error(str(exc))
+            await self.error(str(exc), exc.status)
 
     async def forward(self) -> None:
         try:
@@ -251,6 +321,9 @@ class Connection:
                 channel, event = received
                 if await self.hidden.hides(event):
                     continue
+                if (filtered := await self.filters.apply(channel, event)) is None:
+                    continue
+                event = filtered
                 for stream in list(self.streams.values()):
                     if stream.channel == channel and (out := stream.message(event)):
                         await self.send(out)
@@ -275,10 +348,11 @@ async def websocket_stream(websocket: WebSocket) -> None:
     try:
         # `?stream=user` subscribes at once, as in Mastodon.
         if first := websocket.query_params.get("stream"):
+            query = websocket.query_params
             try:
-                await connection.subscribe(first, websocket.query_params.get("tag"))
+                await connection.subscribe(first, query.get("tag"), query.get("list"))
             except StreamError as exc:
-                await connection.error(str(exc))
+                await connection.error(str(exc), exc.status)
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -304,6 +378,7 @@ Reader = Annotated[Account, Depends(user(READ_SCOPES))]
 async def _events(
     subscription: Subscription, stream: Stream, hidden: HiddenAuthors, access: AccessWatch
 ) -> AsyncIterator[bytes]:
+    filters = LiveFilters(hidden.ctx, hidden.viewer_id)
     try:
         yield b":)\n\n"  # at once, so clients and proxies see the stream is open
         while True:
@@ -314,6 +389,9 @@ async def _events(
             channel, event = received
             if await hidden.hides(event):
                 continue
+            if (filtered := await filters.apply(channel, event)) is None:
+                continue
+            event = filtered
             if channel == stream.channel and (out := stream.message(event)):
                 yield f"event: {out['event']}\ndata: {out['payload']}\n\n".encode()
     except AccessEnded:
@@ -362,6 +440,40 @@ async def sse_notifications(
     return await _sse(ctx, request, caller, resolve_stream("user:notification", account=me))
 
 
+def _public_sse(name: str) -> Any:
+    async def route(
+        ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller, only_media: bool = False
+    ) -> Response:
+        stream = resolve_stream(f"{name}:media" if only_media else name, account=me)
+        return await _sse(ctx, request, caller, stream)
+
+    return route
+
+
+for _path, _name in (
+    ("public", "public"),
+    ("public/local", "public:local"),
+    ("public/remote", "public:remote"),
+):
+    router.add_api_route(f"/api/v1/streaming/{_path}", _public_sse(_name), methods=["GET"])
+
+
+@router.get("/api/v1/streaming/hashtag/local")
+async def sse_hashtag_local(
+    ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller, tag: str = ""
+) -> Response:
+    try:
+        stream = resolve_stream("hashtag:local", account=me, tag=tag)
+    except StreamError as exc:
+        raise ApiError(400, str(exc)) from None
+    return await _sse(ctx, request, caller, stream)
+
+
+@router.get("/api/v1/streaming/direct")
+async def sse_direct(ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller) -> Response:
+    return await _sse(ctx, request, caller, resolve_stream("direct", account=me))
+
+
 @router.get("/api/v1/streaming/hashtag")
 async def sse_hashtag(
     ctx: Ctx, request: Request, me: Reader, caller: OptionalCaller, tag: str = ""
@@ -370,4 +482,19 @@ async def sse_hashtag(
         stream = resolve_stream("hashtag", account=me, tag=tag)
     except StreamError as exc:
         raise ApiError(400, str(exc)) from None
+    return await _sse(ctx, request, caller, stream)
+
+
+@router.get("/api/v1/streaming/list")
+async def sse_list(
+    ctx: Ctx,
+    request: Request,
+    me: Reader,
+    caller: OptionalCaller,
+    list_id: Annotated[str, Query(alias="list")] = "",
+) -> Response:
+    try:
+        stream = await owned_stream(ctx, "list", account=me, list_id=list_id or None)
+    except StreamError as exc:
+        raise ApiError(exc.status, str(exc)) from None
     return await _sse(ctx, request, caller, stream)

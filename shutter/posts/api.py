@@ -17,17 +17,26 @@ from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import entity_response, json_response
 from shutter.infra.pagination import PageParams, link_header
 from shutter.infra.params import header_param, params
-from shutter.posts import service
+from shutter.posts import service, tags
 from shutter.posts.discovery_api import router as discovery_router
 from shutter.posts.engagement_api import router as engagement_router
-from shutter.posts.models import Post
+from shutter.posts.lookup_api import router as lookup_router
+from shutter.posts.marks_api import router as marks_router
+from shutter.posts.models import Pin, Post
 from shutter.posts.render import page_of_statuses, render_status
+from shutter.posts.scheduled_api import router as scheduled_router
+from shutter.posts.scheduled_api import schedule_status
 from shutter.posts.schemas import CreatePostParams, EditPostParams, edit_json, status_json
-from shutter.posts.service import edits
+from shutter.posts.service import edits, pins
+from shutter.posts.tags_api import router as tags_router
 
 router = APIRouter()
 router.include_router(engagement_router)
 router.include_router(discovery_router)
+router.include_router(marks_router)
+router.include_router(lookup_router)
+router.include_router(tags_router)
+router.include_router(scheduled_router)
 
 Me = Annotated[Account, Depends(user("write:statuses"))]
 Viewer = Annotated[Account | None, Depends(optional_user("read:statuses"))]
@@ -50,21 +59,19 @@ async def create_status(
     caller: OptionalCaller,
     body: CreatePostParams = params(CreatePostParams),
 ) -> Response:
-    item = await service.do_create_post(
-        session,
-        ctx=ctx,
-        author=me,
-        new=service.NewPost(
-            caption=body.status or "",
-            media_ids=_as_list(body.media_ids),
-            in_reply_to_id=body.in_reply_to_id or None,
-            idempotency_key=header_param(request, "Idempotency-Key"),
-            app_id=caller.app_id if caller else None,
-            visibility=body.visibility or None,
-            sensitive=body.sensitive,
-            spoiler_text=body.spoiler_text or "",
-        ),
+    new = service.NewPost(
+        caption=body.status or "",
+        media_ids=_as_list(body.media_ids),
+        in_reply_to_id=body.in_reply_to_id or None,
+        idempotency_key=header_param(request, "Idempotency-Key"),
+        app_id=caller.app_id if caller else None,
+        visibility=body.visibility or None,
+        sensitive=body.sensitive,
+        spoiler_text=body.spoiler_text or "",
     )
+    if body.scheduled_at:  # answered with a ScheduledStatus, as Mastodon does
+        return await schedule_status(session, ctx, me, new, body.scheduled_at)
+    item = await service.do_create_post(session, ctx=ctx, author=me, new=new)
     return json_response(status_json(item, ctx.settings))
 
 
@@ -73,7 +80,8 @@ async def get_status(
     request: Request, ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
     item = await service.access_post(session, status_id, viewer=viewer)
-    return entity_response(request, await render_status(session, ctx, item, viewer=viewer))
+    body = await render_status(session, ctx, item, viewer=viewer, filter_context="thread")
+    return entity_response(request, body)
 
 
 def _descriptions(body: EditPostParams) -> dict[int, str]:
@@ -150,8 +158,25 @@ async def account_statuses(
     page: AccountStatusesParams = params(AccountStatusesParams),
 ) -> Response:
     author = await accounts.access_account(session, account_id)
-    if page.pinned or page.tagged:  # no pins or tags yet: nothing matches
-        return json_response([])
+    if page.pinned:  # newest pin first, paged by the pin
+        body, ids = await page_of_statuses(
+            session,
+            ctx,
+            pins.pinned_query(author=author),
+            Pin.post_id,
+            page,
+            viewer=viewer,
+            cursor=Pin.id,
+            filter_context="account",
+        )
+        return json_response(body, headers=link_header(request, ids))
     query = service.account_posts_query(author=author)
-    body, ids = await page_of_statuses(session, ctx, query, Post.id, page, viewer=viewer)
+    if page.tagged:  # a featured tag's posts
+        tagged = await tags.account_tagged_query(session, account_id=author.id, name=page.tagged)
+        if tagged is None:
+            return json_response([])
+        query = tagged
+    body, ids = await page_of_statuses(
+        session, ctx, query, Post.id, page, viewer=viewer, filter_context="account"
+    )
     return json_response(body, headers=link_header(request, ids))

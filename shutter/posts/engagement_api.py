@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from shutter.accounts.models import Account
-from shutter.accounts.schemas import account_json
+from shutter.accounts.render import render_accounts
 from shutter.auth.deps import optional_user, user
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
@@ -16,7 +16,7 @@ from shutter.infra.pagination import AccountPageParams, PageParams, link_header
 from shutter.infra.params import params
 from shutter.posts import comments
 from shutter.posts.models import Bookmark, Like
-from shutter.posts.render import page_of_statuses, render_items, render_status
+from shutter.posts.render import page_of_statuses, render_items, render_status, viewer_filters
 from shutter.posts.service import likes
 
 router = APIRouter()
@@ -61,7 +61,7 @@ async def favourited_by(
 ) -> Response:
     found = await likes.favourited_by(session, post_id=status_id, viewer=viewer, page=page)
     return json_response(
-        [account_json(a, ctx.settings) for a in found.accounts],
+        await render_accounts(ctx, found.accounts),
         headers=link_header(request, found.cursor_ids),
     )
 
@@ -71,10 +71,13 @@ async def status_context(
     ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
     found = await comments.context(session, post_id=status_id, viewer=viewer)
+    filters = await viewer_filters(session, viewer)
+    ancestors = await render_items(session, ctx, found.ancestors, viewer=viewer)
+    descendants = await render_items(session, ctx, found.descendants, viewer=viewer)
     return json_response(
         {
-            "ancestors": await render_items(session, ctx, found.ancestors, viewer=viewer),
-            "descendants": await render_items(session, ctx, found.descendants, viewer=viewer),
+            "ancestors": filters.apply(ancestors, "thread"),
+            "descendants": filters.apply(descendants, "thread"),
         }
     )
 

@@ -1,5 +1,6 @@
 """Posts jobs: removing a deleted account's posts, comments, likes and saves
-(shutter/posts/service/departures.py), caused by accounts.events.AccountDeleted."""
+(shutter/posts/service/departures.py), caused by accounts.events.AccountDeleted, and
+publishing scheduled posts on time (shutter/posts/service/scheduled.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from shutter.accounts.events import AccountDeleted
 from shutter.infra.context import AppContext
 from shutter.infra.domain import subscribe
 from shutter.infra.jobs import enqueue, handles
-from shutter.posts.service import departures
+from shutter.posts.service import departures, scheduled
 
 
 @subscribe(AccountDeleted)
@@ -26,3 +27,10 @@ async def remove_account(ctx: AppContext, payload: dict[str, Any]) -> None:
     async with ctx.db.write() as session:
         if await departures.do_remove_account(session, ctx, account_id=account_id):
             enqueue(session, departures.REMOVE_ACCOUNT, {"account_id": account_id})
+
+
+@handles(scheduled.PUBLISH)
+async def publish_scheduled(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """A scheduled post whose time came (posts/service/scheduled.py: exactly once)."""
+    async with ctx.db.write() as session:
+        await scheduled.do_publish(session, ctx=ctx, scheduled_id=int(payload["id"]))

@@ -82,6 +82,26 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ScheduledStatus(Base):
+    """A post to publish at `scheduled_at` (Mastodon's ScheduledStatus): `params` are the
+    post's parameters as checked when it was scheduled, checked again when it is
+    published; its media wait for it in `media.scheduled_status_id`."""
+
+    __tablename__ = "scheduled_statuses"
+    __table_args__ = (
+        Index("ix_scheduled_statuses_account", "account_id", "id"),
+        Index("ix_scheduled_statuses_account_at", "account_id", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Like(Base):
     """An account likes a post (Mastodon's favourite); at most one per pair."""
 
@@ -156,3 +176,73 @@ class Mention(Base):
     account_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class Pin(Base):
+    """An author pinned one of their own posts to the top of their profile (at most 5)."""
+
+    __tablename__ = "status_pins"
+    __table_args__ = (
+        UniqueConstraint("account_id", "post_id"),
+        Index("ix_status_pins_account_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConversationMute(Base):
+    """An account muted a thread (Mastodon's conversation): `post_id` is its top post.
+
+    Notifications about any post of the thread stop for that account; the notifications
+    service reads this table to decide.
+    """
+
+    __tablename__ = "conversation_mutes"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TagFollow(Base):
+    """An account follows a hashtag: public posts carrying it reach its home feed."""
+
+    __tablename__ = "tag_follows"
+    __table_args__ = (
+        UniqueConstraint("account_id", "tag_id"),
+        # Fan-out reads a tag's followers in account order; the list pages by row id.
+        Index("ix_tag_follows_tag", "tag_id", "account_id"),
+        Index("ix_tag_follows_account_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    tag_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tags.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeaturedTag(Base):
+    """A hashtag an account shows on its profile (its count and last use read from posts)."""
+
+    __tablename__ = "featured_tags"
+    __table_args__ = (UniqueConstraint("account_id", "tag_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    tag_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tags.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

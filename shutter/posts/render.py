@@ -4,8 +4,9 @@ A page query returns, with each post id, the versions its JSON depends on (the p
 edit counter and its author's `updated_at`) and the post's live counters. Cached JSON is
 found by those keys; only the misses are hydrated, in two batched queries whatever their
 number. The counters (which move with every like, so they are not part of the key) and
-the viewer's own flags (favourited, bookmarked: one batched query) are patched into a
-copy of each cached dict. The single-status path patches with the same function.
+the viewer's own flags (favourited, bookmarked, pinned, muted: one batched query) are
+patched into a copy of each cached dict. The single-status path patches with the same
+function.
 """
 
 from __future__ import annotations
@@ -14,20 +15,23 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, exists
+from sqlalchemy import BindParameter, ColumnElement, Exists, Select, bindparam, exists, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from shutter import policies
 from shutter.accounts.models import Account
+from shutter.emojis.catalog import current_emojis
+from shutter.filters.matching import NO_FILTERS, ViewerFilters, load_filters
+from shutter.filters.models import Filter
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
 from shutter.infra.prepared import fetch_all, reusable
-from shutter.posts.models import Bookmark, Like, Post
+from shutter.posts.models import Bookmark, ConversationMute, Like, Pin, Post
 from shutter.posts.schemas import HydratedPost, status_json
 from shutter.posts.service import hydrate
-from shutter.posts.service.likes import viewer_flags
+from shutter.posts.service.likes import ViewerFlags, viewer_flags
 
 
 class PageRow(NamedTuple):
@@ -46,6 +50,10 @@ class PageRow(NamedTuple):
     # The viewer's own flags, when the page query selected them (see with_cache_keys).
     favourited: bool | None = None
     bookmarked: bool | None = None
+    pinned: bool | None = None
+    muted: bool | None = None
+    # Whether the viewer has filters in force (the page query asks, see _viewer_has_filters).
+    has_filters: bool | None = None
 
     @property
     def key(self) -> str:
@@ -64,8 +72,9 @@ def with_cache_keys(
 
     `cursor` is the column a page is ordered by when it is not the post id (a like's id);
     `public_only` keeps what is not listed publicly out (tag timelines, explore);
-    `with_flags` adds whether the viewer (bind parameter `viewer`) liked and saved each
-    post, two primary-key probes per row instead of a query of their own.
+    `with_flags` adds whether the viewer (bind parameter `viewer`) liked, saved, pinned
+    each post and muted its thread, primary-key probes per row instead of a query of
+    their own.
     """
     if post_id is not Post.id:
         query = query.join(Post, Post.id == post_id)
@@ -82,7 +91,7 @@ def with_cache_keys(
         Post.account_id,
         cursor if cursor is not None else post_id,
     )
-    return query.add_columns(*_viewer_flags()) if with_flags else query
+    return query.add_columns(*_viewer_flags(), _viewer_has_filters()) if with_flags else query
 
 
 # The viewer-specific parts of page queries are built once with bind parameters
@@ -90,14 +99,41 @@ def with_cache_keys(
 
 
 @cache
-def _viewer_flags() -> tuple[Exists, Exists]:
-    # Aliased: the favourites and bookmarks lists select from these very tables.
-    like, bookmark = aliased(Like), aliased(Bookmark)
+def _viewer_flags() -> tuple[Exists, Exists, ColumnElement[bool], Exists]:
+    # Aliased: the favourites, bookmarks and pinned lists select from these very tables.
+    like, bookmark, pin = aliased(Like), aliased(Bookmark), aliased(Pin)
     viewer: BindParameter[int] = bindparam("viewer")
+    thread = func.coalesce(Post.root_id, Post.id)
     return (
         exists().where((like.account_id == viewer) & (like.post_id == Post.id)),
         exists().where((bookmark.account_id == viewer) & (bookmark.post_id == Post.id)),
+        # Only an author pins, so only the author's own posts need the probe.
+        (Post.account_id == viewer)
+        & exists().where((pin.account_id == viewer) & (pin.post_id == Post.id)),
+        exists().where(
+            (ConversationMute.account_id == viewer) & (ConversationMute.post_id == thread)
+        ),
     )
+
+
+@cache
+def _viewer_has_filters() -> Exists:
+    # Uncorrelated, so both databases evaluate it once per statement: a viewer without
+    # filters (most) costs no query of their own; one with them, one more (load_filters).
+    viewer: BindParameter[int] = bindparam("viewer")
+    now: BindParameter[datetime] = bindparam("now")
+    return exists().where(
+        (Filter.account_id == viewer) & (Filter.expires_at.is_(None) | (Filter.expires_at > now))
+    )
+
+
+async def viewer_filters(
+    session: AsyncSession, viewer: Account | None, *, needed: bool = True
+) -> ViewerFilters:
+    """The viewer's filters in force (one query), or none for an anonymous viewer."""
+    if viewer is None or not needed:
+        return NO_FILTERS
+    return await load_filters(session, account_id=viewer.id)
 
 
 @cache
@@ -132,8 +168,12 @@ async def page_of_statuses(
     cursor: InstrumentedAttribute[int] | None = None,
     public_only: bool = False,
     hide_muted: bool = False,
+    filter_context: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """One page of a query of post ids, rendered; also the cursor ids for Link headers.
+
+    `filter_context` (home, public, account…) applies the viewer's filters of that
+    context (shutter/filters/matching.py): `hide` leaves a status out, `warn` marks it.
 
     Only posts the viewer may see (shutter/policies.py) are in it; authors blocked
     either way never show; `hide_muted` also drops the viewer's muted accounts (feeds:
@@ -152,7 +192,10 @@ async def page_of_statuses(
     if viewer is not None:
         extended = extended.where(_not_hidden(hide_muted))
     paged = paginate(extended, cursor if cursor is not None else post_id, page)
-    return await run_page(session, ctx, paged, viewer_params(viewer), page, viewer=viewer)
+    values = viewer_params(viewer)
+    return await run_page(
+        session, ctx, paged, values, page, viewer=viewer, filter_context=filter_context
+    )
 
 
 def bound_page_query(
@@ -180,12 +223,15 @@ async def run_page(
     page: PageParams,
     *,
     viewer: Account | None,
+    filter_context: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[int]]:
-    """Run a page statement and render its rows; also the cursor ids for Link headers."""
+    """Run a page statement and render its rows; also the cursor ids for Link headers.
+    A row a `hide` filter drops still counts for the cursors (the page moves past it)."""
     rows = page_rows(list(await fetch_all(session, statement, values)))
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
-    return await render_page(session, ctx, rows, viewer=viewer), [row.cursor for row in rows]
+    body = await render_page(session, ctx, rows, viewer=viewer, filter_context=filter_context)
+    return body, [row.cursor for row in rows]
 
 
 def patch_status(
@@ -195,6 +241,8 @@ def patch_status(
     replies_count: int,
     favourited: bool,
     bookmarked: bool,
+    pinned: bool = False,
+    muted: bool = False,
 ) -> dict[str, Any]:
     """A copy of a cached Status with its live counters and the viewer's flags."""
     patched = dict(body)
@@ -202,13 +250,21 @@ def patch_status(
     patched["replies_count"] = replies_count
     patched["favourited"] = favourited
     patched["bookmarked"] = bookmarked
+    patched["pinned"] = pinned
+    patched["muted"] = muted
     return patched
 
 
 async def render_page(
-    session: AsyncSession, ctx: AppContext, rows: list[PageRow], *, viewer: Account | None
+    session: AsyncSession,
+    ctx: AppContext,
+    rows: list[PageRow],
+    *,
+    viewer: Account | None,
+    filter_context: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Statuses for page rows, in row order, patched for `viewer`."""
+    """Statuses for page rows, in row order, patched for `viewer` (and filtered in
+    `filter_context`, see `page_of_statuses`)."""
     keys = {row.post_id: row.key for row in rows}
     cached = await ctx.cache.get_many(keys.values())
     missing = [post_id for post_id, key in keys.items() if key not in cached]
@@ -222,24 +278,39 @@ async def render_page(
         if not writing(session):
             await ctx.cache.set_many(fresh)
         cached |= fresh
+    # After the cache: which emojis a text uses is no part of its version (emojis/catalog.py).
+    if emojis := await current_emojis(ctx):
+        cached = {key: emojis.fill_status(body) for key, body in cached.items()}
     shown = [row for row in rows if keys[row.post_id] in cached]
     if all(row.favourited is not None for row in shown):  # the page query brought them
-        liked = {row.post_id for row in shown if row.favourited}
-        saved = {row.post_id for row in shown if row.bookmarked}
+        flags = ViewerFlags(
+            liked={row.post_id for row in shown if row.favourited},
+            saved={row.post_id for row in shown if row.bookmarked},
+            pinned={row.post_id for row in shown if row.pinned},
+            muted={row.post_id for row in shown if row.muted},
+        )
     else:
-        liked, saved = await viewer_flags(
+        flags = await viewer_flags(
             session, viewer_id=viewer.id if viewer else None, post_ids=[r.post_id for r in shown]
         )
-    return [
+    statuses = [
         patch_status(
             cached[keys[row.post_id]],
             favourites_count=row.favourites_count,
             replies_count=row.replies_count,
-            favourited=row.post_id in liked,
-            bookmarked=row.post_id in saved,
+            favourited=row.post_id in flags.liked,
+            bookmarked=row.post_id in flags.saved,
+            pinned=row.post_id in flags.pinned,
+            muted=row.post_id in flags.muted,
         )
         for row in shown
     ]
+    if filter_context is None or viewer is None or not statuses:
+        return statuses
+    # The page query said whether the viewer has filters; rows from elsewhere (trends) ask.
+    needed = any(row.has_filters is not False for row in shown)
+    filters = await viewer_filters(session, viewer, needed=needed)
+    return filters.apply(statuses, filter_context)
 
 
 async def render_status(
@@ -249,30 +320,40 @@ async def render_status(
     *,
     viewer: Account | None,
     with_source: bool = False,
+    filter_context: str | None = None,
 ) -> dict[str, Any]:
-    """One hydrated post as the viewer sees it (the single-status routes)."""
-    liked, saved = await viewer_flags(
+    """One hydrated post as the viewer sees it (the single-status routes).
+
+    With `filter_context` (the status page: thread) it carries `filtered` for every filter
+    of that context it matches, `hide` ones too: a status asked for by id is shown, and
+    the client decides, as with Mastodon."""
+    flags = await viewer_flags(
         session, viewer_id=viewer.id if viewer else None, post_ids=[item.post.id]
     )
     body = (
-        status_json(item, ctx.settings, with_source=True)
+        (await current_emojis(ctx)).fill_status(status_json(item, ctx.settings, with_source=True))
         if with_source
         else (await cached_statuses(session, ctx, [item]))[0]
     )
-    return patch_status(
+    patched = patch_status(
         body,
         favourites_count=item.post.favourites_count,
         replies_count=item.post.replies_count,
-        favourited=item.post.id in liked,
-        bookmarked=item.post.id in saved,
+        favourited=item.post.id in flags.liked,
+        bookmarked=item.post.id in flags.saved,
+        pinned=item.post.id in flags.pinned,
+        muted=item.post.id in flags.muted,
     )
+    if filter_context is not None and viewer is not None:
+        (await viewer_filters(session, viewer)).mark(patched, filter_context)
+    return patched
 
 
 async def render_items(
     session: AsyncSession, ctx: AppContext, items: list[HydratedPost], *, viewer: Account | None
 ) -> list[dict[str, Any]]:
     """Already hydrated posts (a thread's context), patched in one flags query."""
-    liked, saved = await viewer_flags(
+    flags = await viewer_flags(
         session, viewer_id=viewer.id if viewer else None, post_ids=[i.post.id for i in items]
     )
     bodies = await cached_statuses(session, ctx, items)
@@ -281,8 +362,10 @@ async def render_items(
             body,
             favourites_count=item.post.favourites_count,
             replies_count=item.post.replies_count,
-            favourited=item.post.id in liked,
-            bookmarked=item.post.id in saved,
+            favourited=item.post.id in flags.liked,
+            bookmarked=item.post.id in flags.saved,
+            pinned=item.post.id in flags.pinned,
+            muted=item.post.id in flags.muted,
         )
         for item, body in zip(items, bodies, strict=True)
     ]
@@ -305,4 +388,5 @@ async def cached_statuses(
     }
     if fresh and not writing(session):
         await ctx.cache.set_many(fresh)
-    return [found.get(key) or fresh[key] for key in keys]
+    bodies = [found.get(key) or fresh[key] for key in keys]
+    return (await current_emojis(ctx)).fill_statuses(bodies)  # after the cache: emojis/catalog.py

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shutter.accounts.models import Account
 from shutter.accounts.schemas import account_json
@@ -15,7 +15,7 @@ from shutter.infra.settings import Settings
 from shutter.media.models import Media
 from shutter.media.schemas import media_json
 from shutter.policies import effective_visibility
-from shutter.posts.models import Post, PostEdit
+from shutter.posts.models import Post, PostEdit, ScheduledStatus
 from shutter.posts.text import caption_html, tag_url
 
 
@@ -124,6 +124,18 @@ class CreatePostParams(RequestParams):
     quote_approval_policy: str | None = None
     content_type: str | None = None
 
+    @field_validator("poll")
+    @classmethod
+    def _no_polls(cls, value: Any) -> Any:
+        return refuse_poll(value)
+
+
+def refuse_poll(value: Any) -> Any:
+    """Shutter has no polls: a post asking for one is refused rather than posted without."""
+    if value not in (None, "", {}, []):
+        raise ValueError("polls are not supported")
+    return None
+
 
 class MediaAttribute(RequestParams):
     id: IdParam
@@ -142,3 +154,36 @@ class EditPostParams(RequestParams):
     poll: Any = None
     quote_approval_policy: str | None = None
     content_type: str | None = None
+
+    @field_validator("poll")
+    @classmethod
+    def _no_polls(cls, value: Any) -> Any:
+        return refuse_poll(value)
+
+
+def scheduled_json(row: ScheduledStatus, media: list[Media], settings: Settings) -> dict[str, Any]:
+    """A ScheduledStatus: the post's parameters as Mastodon lists them, and its media."""
+    params = row.params or {}
+    return {
+        "id": str(row.id),
+        "scheduled_at": iso(row.scheduled_at),
+        "params": {
+            "text": params.get("text") or "",
+            "visibility": params.get("visibility") or "public",
+            "media_ids": params.get("media_ids"),
+            "in_reply_to_id": params.get("in_reply_to_id"),
+            "sensitive": params.get("sensitive"),
+            "spoiler_text": params.get("spoiler_text"),
+            "idempotency": params.get("idempotency"),
+            "application_id": params.get("application_id") or 0,
+            "with_rate_limit": False,
+            "scheduled_at": None,
+            "poll": None,
+            "language": None,
+        },
+        "media_attachments": [media_json(m, settings) for m in media],
+    }
+
+
+class ScheduleParams(RequestParams):
+    scheduled_at: str | None = None

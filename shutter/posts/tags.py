@@ -7,22 +7,58 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shutter.accounts.models import Account
 from shutter.infra.errors import not_found
 from shutter.infra.settings import Settings
 from shutter.posts.models import Post, PostTag, Tag
+from shutter.posts.service import featured_tags, tag_follows
 from shutter.posts.service.entities import find_tag, tags_by_names
 from shutter.posts.text import normalize_tag, tag_url
 
 
-def tag_json(tag: Tag, settings: Settings) -> dict[str, Any]:
+def tag_json(
+    tag: Tag,
+    settings: Settings,
+    *,
+    history: list[dict[str, str]] | None = None,
+    following: bool = False,
+    featuring: bool = False,
+) -> dict[str, Any]:
     return {
         "id": str(tag.id),
         "name": tag.display_name,
         "url": tag_url(settings.base_url, tag.name),
-        "history": [],
-        "following": False,
-        "featuring": False,
+        "history": history or [],
+        "following": following,
+        "featuring": featuring,
     }
+
+
+async def tags_json(
+    session: AsyncSession, settings: Settings, tags: list[Tag], *, viewer: Account | None
+) -> list[dict[str, Any]]:
+    """Tag entities with their week of history and the viewer's following and featuring."""
+    tag_ids = [tag.id for tag in tags]
+    history = await tag_follows.tag_history(session, tag_ids=tag_ids)
+    following: set[int] = set()
+    featuring: set[int] = set()
+    if viewer is not None:
+        following = await tag_follows.followed_tag_ids(
+            session, account_id=viewer.id, tag_ids=tag_ids
+        )
+        featuring = await featured_tags.featured_tag_ids(
+            session, account_id=viewer.id, tag_ids=tag_ids
+        )
+    return [
+        tag_json(
+            tag,
+            settings,
+            history=history.get(tag.id),
+            following=tag.id in following,
+            featuring=tag.id in featuring,
+        )
+        for tag in tags
+    ]
 
 
 async def access_tag(session: AsyncSession, *, name: str) -> Tag:
@@ -66,3 +102,17 @@ async def tag_timeline_query(
         query = query.where(PostTag.post_id.not_in(others))
     # Comments carry tags too, but a hashtag timeline is a grid of posts.
     return query.where(Post.in_reply_to_id.is_(None))
+
+
+async def account_tagged_query(
+    session: AsyncSession, *, account_id: int, name: str
+) -> Select[int] | None:
+    """Ids of an account's top posts carrying the tag `name` (the `tagged` filter of its
+    posts, where a featured tag leads); None for a tag never used."""
+    tag = await find_tag(session, name.strip().lstrip("#"))
+    if tag is None:
+        return None
+    tagged = select(PostTag.post_id).where(PostTag.tag_id == tag.id)
+    return select(Post.id).where(
+        (Post.account_id == account_id) & Post.in_reply_to_id.is_(None) & Post.id.in_(tagged)
+    )

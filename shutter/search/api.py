@@ -10,6 +10,7 @@ from starlette.responses import Response
 from shutter.accounts.models import Account
 from shutter.accounts.render import render_accounts
 from shutter.auth.deps import optional_user, user
+from shutter.emojis.catalog import current_emojis
 from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.http import json_response
 from shutter.infra.params import params
@@ -35,7 +36,10 @@ async def search(
         offset=query.offset,
         following=query.following,
     )
-    return json_response(search_json(found.accounts, found.hashtags, ctx.settings))
+    body = search_json(found.accounts, found.hashtags, ctx.settings)
+    emojis = await current_emojis(ctx)  # of names and bios: emojis/catalog.py
+    body["accounts"] = [emojis.fill_account(account) for account in body["accounts"]]
+    return json_response(body)
 
 
 @router.get("/api/v1/accounts/search")

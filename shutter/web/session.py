@@ -92,6 +92,8 @@ class WebSession:
     confirmed: bool = True
     # Unread notifications, for the navigation's "Notifications, N new" (signed-in pages).
     unread: int = 0
+    # Conversations with an unread message, for the navigation's "Messages, N new".
+    unread_messages: int = 0
 
 
 async def browsing(
@@ -174,7 +176,7 @@ def _check_ready(request: Request, web: WebSession) -> WebSession:
 FRAGMENT_HEADER = "x-shutter-fragment"
 
 
-def _whole_page(request: Request) -> bool:
+def whole_page(request: Request) -> bool:
     """Whether the answer is a whole page, whose navigation shows the unread count (not
     a fragment, nor a script's JSON: media polling, suggestions, new-post counts)."""
     return FRAGMENT_HEADER not in request.headers and "application/json" not in (
@@ -184,16 +186,41 @@ def _whole_page(request: Request) -> bool:
 
 async def signed_in(request: Request, web: Browsing, session: ReadSession) -> WebSession:
     _check_ready(request, web)
-    if _whole_page(request):
-        # Imported here: the notifications service is far above what this module needs.
-        from shutter.web.unread import unread_of
-
-        assert web.account is not None
-        web.unread = await unread_of(session, web.account.id)
+    if whole_page(request):
+        await count_for_nav(web, session)
     return web
 
 
+async def count_for_nav(
+    web: WebSession, session: AsyncSession, *, home_marker: bool = False
+) -> int | None:
+    """The navigation's counts of a whole page, into `web`. With `home_marker` (Home,
+    through `SignedInUncounted`) also the `home` marker's last read id, all read in one
+    statement (web/unread.nav_counts_and_home_read: keep it in step with the others)."""
+    # Imported here: the notifications service is far above what this module needs.
+    from shutter.web.unread import nav_counts_and_home_read, unread_messages_of, unread_of
+
+    assert web.account is not None
+    if home_marker:
+        web.unread, web.unread_messages, marker = await nav_counts_and_home_read(
+            session, web.account.id
+        )
+        return marker
+    web.unread = await unread_of(session, web.account.id)
+    web.unread_messages = await unread_messages_of(session, web.account.id)
+    return None
+
+
 SignedIn = Annotated[WebSession, Depends(signed_in)]
+
+
+async def signed_in_uncounted(request: Request, web: Browsing) -> WebSession:
+    """`SignedIn` leaving the navigation's counts to the route: Home reads them with
+    `count_for_nav(..., home_marker=True)`."""
+    return _check_ready(request, web)
+
+
+SignedInUncounted = Annotated[WebSession, Depends(signed_in_uncounted)]
 
 
 async def posted(request: Request, web: Browsing) -> WebSession:

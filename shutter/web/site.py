@@ -13,6 +13,7 @@ from shutter.web.pages import (
     home,
     home_live,
     landing,
+    messages,
     notifications,
     post_actions,
     post_page,
@@ -24,9 +25,11 @@ from shutter.web.pages import (
     settings_account,
 )
 
-# In matching order; a new page module adds its router here.
+# Matched before the API's routers (shutter/app.py): only GET /home, which no API
+# path can be, so the most opened page does not walk every API route first.
+FIRST: tuple[APIRouter, ...] = (home.router,)
+# In matching order, after the API's routers; a new page module adds its router here.
 ROUTERS: tuple[APIRouter, ...] = (
-    home.router,
     home_live.router,
     post_actions.router,
     post_page.router,
@@ -34,6 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     landing.router,
     sessions.router,
     notifications.router,
+    messages.router,
     settings.router,
     settings_account.router,
     profiles.router,

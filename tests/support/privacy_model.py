@@ -17,7 +17,10 @@ the model adds is what the policy leaves to the read paths, each as Mastodon has
   (both ways) or a removed follower takes the author's posts out again;
 - a mention notification exists if, when the post was made, neither account blocked the
   other and the recipient did not mute the author; it shows while the post exists, the
-  recipient may open it and neither a block nor a mute hides its author.
+  recipient may open it and neither a block nor a mute hides its author — unless the
+  default notification policy filtered it: a direct post or comment whose recipient did
+  not follow its author and which answers no direct post of the recipient's mentioning
+  the author (Mastodon's `for_private_mentions`).
 
 Accounts are indices (0, 1, 2) into `World.account_ids`; posts are their API ids.
 """
@@ -269,8 +272,27 @@ class World:
             # threads.comment_recipients: the replied-to, the top post's owner, mentions.
             told = [post.parent_author, self.posts[post.root].author, *sorted(post.mentions)]
         for recipient in dict.fromkeys(r for r in told if r is not None):
-            if recipient != post.author and not self._unwanted(recipient, post.author):
+            if (
+                recipient != post.author
+                and not self._unwanted(recipient, post.author)
+                and not self._filtered(recipient, post)
+            ):
                 self.notified.setdefault(recipient, set()).add(post.id)
+
+    def _filtered(self, recipient: int, post: ModelPost) -> bool:
+        """Whether the default policy filters the mention (an unsolicited private one)."""
+        if post.visibility != policies.DIRECT or (recipient, post.author) in self.follows:
+            return False
+        parent = self.posts.get(post.parent) if post.parent is not None else None
+        while parent is not None:
+            if (
+                parent.author == recipient
+                and parent.visibility == policies.DIRECT
+                and post.author in parent.mentions
+            ):
+                return False
+            parent = self.posts.get(parent.parent) if parent.parent is not None else None
+        return True
 
     def _unwanted(self, recipient: int, sender: int) -> bool:
         return self.blocked_either_way(recipient, sender) or (recipient, sender) in self.mutes

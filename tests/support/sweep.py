@@ -230,6 +230,8 @@ def html_fields(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
         for key, value in node.items():
             if key == "source":
                 continue  # what the person wrote, plain text by contract
+            if key == "note" and "followed_by" in node:
+                continue  # a Relationship's personal note: plain text, as on Mastodon
             here = f"{where}.{key}"
             in_field = key == "value" and where.rsplit(".", 1)[-1].startswith("fields[")
             if isinstance(value, str) and (key in ("content", "note") or in_field):

@@ -412,13 +412,50 @@ PAGES = {
     "settings": ("/settings", "ben"),
     # The service worker's page for what it has not kept (pages/pwa.py).
     "offline": ("/offline", None),
+    # Direct messages (pages/messages.py); {conversation} is ben's with cy.
+    "messages": ("/messages", "ben"),
+    "conversation": ("/messages/{conversation}", "ben"),
+    "new-message": ("/messages/new?to=ana", "ben"),
 }
+
+
+@pytest.fixture(scope="module")
+def conversation(world: World, browser: Browser, web_server: LiveServer) -> str:
+    """Ben's conversation with cy (whom he does not follow, so his feed stays as it is):
+    a message of cy's with hostile text and a photo, and ben's answer."""
+    context = browser.new_context(base_url=web_server.url)
+    sign_up_in_browser(context.new_page(), "cy")
+    context.close()
+    cy = api_person(web_server, "cy")
+    first = api(
+        web_server,
+        cy,
+        "POST",
+        "/api/v1/statuses",
+        json={"status": f"@ben {HOSTILE_CAPTION}", "visibility": "direct"},
+    )
+    post_photos(
+        web_server,
+        cy,
+        [(photo(2, 1080, 1080), "Dusk at the lake")],
+        "@ben look",
+        visibility="direct",
+    )
+    [theirs] = api(web_server, world.ben, "GET", "/api/v1/conversations")
+    api(
+        web_server,
+        world.ben,
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "@cy lovely, thanks!", "in_reply_to_id": first["id"]},
+    )
+    return str(theirs["id"])
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_axe_and_screenshots(
-    world: World, open_page: OpenPage, size: dict[str, int], scheme: str
+    world: World, conversation: str, open_page: OpenPage, size: dict[str, int], scheme: str
 ) -> None:
     """Zero serious or critical axe violations on every page, at both sizes and in both
     schemes; a screenshot of each (var/screenshots, or docs/screenshots on request)."""
@@ -426,6 +463,7 @@ def test_axe_and_screenshots(
     for name, (path, who) in PAGES.items():
         page = open_page(size=size, scheme=scheme, storage=world.ben_state if who else None)
         path = path.replace("{post}", world.carousel_post["id"])
+        path = path.replace("{conversation}", conversation)
         page.goto(path)
         page.wait_for_load_state("networkidle")
         check_axe(page, f"{path} at {device} ({scheme})")

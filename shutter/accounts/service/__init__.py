@@ -175,6 +175,13 @@ async def access_account_entity(session: AsyncSession, account_id: int | str) ->
     return account
 
 
+async def account_entities(session: AsyncSession, account_ids: list[int]) -> list[Account]:
+    """The accounts `access_account_entity` would show among `account_ids`, in that order
+    (Mastodon 4.3's `GET /api/v1/accounts?id[]=`: the others are left out)."""
+    found = await accounts_by_ids(session, set(account_ids))
+    return [found[i] for i in account_ids if i in found and _entity_shown(found[i])]
+
+
 async def lock_accounts(session: AsyncSession, account_ids: list[int]) -> None:
     """Hold these accounts' rows (ascending id, so never a deadlock) until the commit.
 
@@ -218,10 +225,13 @@ class ProfileChanges:
     website: str | None = None
     privacy: str | None = None
     sensitive: bool | None = None
+    language: str | None = None  # "" forgets the choice
 
 
 # Audiences a person may choose as the default of their posts (as Mastodon's setting).
 DEFAULT_AUDIENCES = ("public", "unlisted", "private")
+# ISO 639-1 (`en`) or 639-3 (`ast`), as Mastodon's language setting takes them.
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
 # An http(s) address without spaces, quotes or angle brackets.
 _WEBSITE = re.compile(r"https?://[^\s\"'<>`\\]{1,190}")
 
@@ -236,6 +246,13 @@ def _apply_defaults(account: Account, changes: ProfileChanges) -> None:
         account.default_visibility = changes.privacy
     if changes.sensitive is not None:
         account.default_sensitive = changes.sensitive
+    if changes.language is not None:
+        language = changes.language.strip().lower()
+        if language and not _LANGUAGE.fullmatch(language):
+            raise unprocessable(
+                "source[language] must be an ISO 639 code", field="source[language]"
+            )
+        account.default_language = language or None
 
 
 def _apply_profile(account: Account, changes: ProfileChanges, settings: Settings) -> None:

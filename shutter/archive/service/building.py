@@ -108,6 +108,8 @@ def _add_lists(writer: ArchiveWriter, lists: contents.AccountLists) -> None:
     writer.add_bytes("blocked_accounts.csv", csv((n,) for n in lists.blocked))
     writer.add_bytes("muted_accounts.csv", csv(lists.muted, csvfiles.MUTED_HEADER))
     writer.add_bytes("bookmarks.csv", csv((uri,) for uri in lists.bookmarks))
+    # Mastodon's form: no header, a row per member (list title, account address).
+    writer.add_bytes("lists.csv", csv(lists.lists))
     for name, uris in (("likes.json", lists.likes), ("bookmarks.json", lists.bookmarks)):
         writer.add_bytes(name, _json(activitypub.uri_collection(name, uris)))
 

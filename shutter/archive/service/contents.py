@@ -18,6 +18,7 @@ from shutter.accounts.models import Account
 from shutter.archive.service.activitypub import post_uri
 from shutter.graph.models import Block, Follow, Mute
 from shutter.infra.context import AppContext
+from shutter.lists import service as lists
 from shutter.media.models import Media
 from shutter.policies import mute_active
 from shutter.posts.models import Bookmark, Like, Post
@@ -40,6 +41,7 @@ class AccountLists:
     muted: list[tuple[str, bool]]  # with hide_notifications
     likes: list[str]  # post URIs, newest first
     bookmarks: list[str]
+    lists: list[tuple[str, str]] = field(default_factory=list)  # (list title, address)
 
 
 async def count_posts(ctx: AppContext, *, account_id: int) -> int:
@@ -130,7 +132,9 @@ async def account_lists(
         muted = [(f"{name}@{domain}", bool(hide)) for name, hide in muted_rows.all()]
         likes = await _post_uris(session, Like, account_id, base_url)
         bookmarks = await _post_uris(session, Bookmark, account_id, base_url)
-    return AccountLists(following, followers, blocked, muted, likes, bookmarks)
+        members = await lists.memberships(session, owner_id=account_id)
+    listed = [(title, f"{name}@{domain}") for title, name in members]
+    return AccountLists(following, followers, blocked, muted, likes, bookmarks, listed)
 
 
 async def _post_uris(

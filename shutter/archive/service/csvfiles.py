@@ -3,7 +3,8 @@
 The forms are Mastodon's own (`app/models/export.rb`): following and mutes carry a header
 row (`Account address,Show boosts,Notify on new posts,Languages` and `Account
 address,Hide notifications`); blocks, followers and bookmarks are one value a line. An
-upload may come in either form: a first cell `Account address` marks the header.
+upload may come in either form: a first cell `Account address` marks the header. Lists
+(`lists.csv`) are a list title and an account address a row, with no header.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class ImportRejected(Exception):
 class ImportRow:
     address: str  # as written, without a leading `@`
     hide_notifications: bool = True  # mutes only; Mastodon's default
+    list_title: str = ""  # lists only
 
 
 def to_csv(rows: Iterable[Iterable[object]], header: tuple[str, ...] | None = None) -> bytes:
@@ -79,6 +81,44 @@ def _flag(cell: str | None, default: bool) -> bool:
     return default
 
 
+def _key(address: str, domain: str) -> str:
+    return address.lower() if "@" in address else f"{address}@{domain}".lower()
+
+
+def _table(data: bytes, *, first_cell: bool = True) -> list[list[str]]:
+    """The rows with something in them: in their first cell, or (not `first_cell`) any."""
+    text = _text_of(data)
+    try:
+        return [
+            row
+            for row in csv.reader(io.StringIO(text), strict=True)
+            if any(cell.strip() for cell in (row[:1] if first_cell else row))
+        ]
+    except csv.Error as exc:
+        raise ImportRejected(f"The file is not valid CSV: {exc}") from None
+
+
+def _check_rows(rows: list[ImportRow]) -> list[ImportRow]:
+    if not any(ADDRESS.fullmatch(row.address) for row in rows):
+        raise ImportRejected("The file holds no account addresses (username@domain)")
+    return rows
+
+
+def parse_list_import(data: bytes, *, domain: str) -> list[ImportRow]:
+    """The (list title, address) rows of an uploaded `lists.csv`, de-duplicated, in the
+    file's order; refused as `parse_import` refuses. A row without an address is kept
+    (reported as failed), as is a title the lists service will refuse (blank, too long)."""
+    table = _table(data, first_cell=False)  # a row with a blank title fails, reported
+    if len(table) > MAX_IMPORT_ROWS:
+        raise ImportRejected(f"The file has more than {MAX_IMPORT_ROWS:,} rows")
+    rows: dict[tuple[str, str], ImportRow] = {}
+    for row in table:
+        title = row[0].strip()
+        address = (row[1] if len(row) > 1 else "").strip().removeprefix("@")[:MAX_ADDRESS_CHARS]
+        rows.setdefault((title, _key(address, domain)), ImportRow(address, list_title=title))
+    return _check_rows(list(rows.values()))
+
+
 def parse_import(data: bytes, *, domain: str) -> list[ImportRow]:
     """The addresses of an uploaded list, de-duplicated, in the file's order.
 
@@ -87,13 +127,7 @@ def parse_import(data: bytes, *, domain: str) -> list[ImportRow]:
     import reports it as failed, with the reason, as it does an unknown account. An
     address without a domain is one of `domain`'s, so `ana` and `ana@domain` are one row.
     """
-    text = _text_of(data)
-    try:
-        table = [
-            row for row in csv.reader(io.StringIO(text), strict=True) if row and row[0].strip()
-        ]
-    except csv.Error as exc:
-        raise ImportRejected(f"The file is not valid CSV: {exc}") from None
+    table = _table(data)
     hide_column: int | None = None
     if table and table[0][0].strip().lower() == "account address":
         names = [cell.strip().lower() for cell in table[0]]
@@ -105,8 +139,5 @@ def parse_import(data: bytes, *, domain: str) -> list[ImportRow]:
     for row in table:
         address = row[0].strip().removeprefix("@")[:MAX_ADDRESS_CHARS]
         hide = row[hide_column] if hide_column is not None and hide_column < len(row) else None
-        key = address.lower() if "@" in address else f"{address}@{domain}".lower()
-        rows.setdefault(key, ImportRow(address, _flag(hide, True)))
-    if not any(ADDRESS.fullmatch(row.address) for row in rows.values()):
-        raise ImportRejected("The file holds no account addresses (username@domain)")
-    return list(rows.values())
+        rows.setdefault(_key(address, domain), ImportRow(address, _flag(hide, True)))
+    return _check_rows(list(rows.values()))

@@ -1,4 +1,4 @@
-"""Imports of Mastodon's follow, block and mute lists.
+"""Imports of Mastodon's follow, block, mute and list (`lists.csv`) lists.
 
 The upload is checked and parsed in the request (a bad file is a 422 and writes
 nothing); its rows are kept on the `archive_imports` row and applied by a job, one row
@@ -6,12 +6,19 @@ per transaction, through the graph service's own actions (`do_follow`, `do_block
 `do_mute`), so locks, follow requests, counters and notifications behave exactly as
 when the person acts through the API. `position` records how far it got, so a retried
 job continues where the last one stopped. In `overwrite` mode the last step undoes the
-follows, blocks or mutes the list does not name.
+follows, blocks or mutes the list does not name; for lists the first step, before any
+row, deletes the lists it does not name and takes out of the others the members it does
+not list under them.
+
+A `lists` row adds a followed account to the list of its title, which is made if
+missing (`lists.do_add_to_titled_list`); an account not followed is a failed row, where
+Mastodon would follow it: an import never starts follows it was not asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +32,9 @@ from shutter.archive.service.csvfiles import (
     ADDRESS,
     MAX_IMPORT_BYTES,
     ImportRejected,
+    ImportRow,
     parse_import,
+    parse_list_import,
 )
 from shutter.auth.scopes import covers
 from shutter.graph import service as graph
@@ -36,6 +45,7 @@ from shutter.infra.db import utcnow
 from shutter.infra.errors import ApiError, forbidden, not_found, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.infra.jobs import JobKind, enqueue
+from shutter.lists import service as lists
 from shutter.policies import mute_active
 from shutter.posts.service.entities import host_of
 
@@ -44,7 +54,12 @@ ROWS_PER_RUN = 500  # then the job enqueues its continuation, so no run outlives
 BATCH = 50  # rows applied between two records of the progress
 
 QUEUED, RUNNING, DONE = "queued", "running", "done"
-TYPES = {"following": "write:follows", "blocking": "write:blocks", "muting": "write:mutes"}
+TYPES = {
+    "following": "write:follows",
+    "blocking": "write:blocks",
+    "muting": "write:mutes",
+    "lists": "write:lists",
+}
 MODES = ("merge", "overwrite")
 LISTED = 20
 
@@ -69,14 +84,15 @@ async def do_create_import(
     """Check and keep an uploaded list and queue its job; 422 for a bad file or request,
     403 if the token may not change what the list holds."""
     if kind not in TYPES:
-        raise unprocessable("type must be one of following, blocking, muting", field="type")
+        raise unprocessable("type must be one of following, blocking, muting, lists", field="type")
     mode = mode or "merge"
     if mode not in MODES:
         raise unprocessable("mode must be merge or overwrite", field="mode")
     if not covers(scopes, TYPES[kind]):
         raise forbidden("This action is outside the authorized scopes")
+    parse = parse_list_import if kind == "lists" else parse_import
     try:
-        rows = parse_import(await _read_upload(data), domain=domain)
+        rows = parse(await _read_upload(data), domain=domain)
     except ImportRejected as exc:
         raise unprocessable(str(exc), field="data") from None
     await accounts.lock_accounts(session, [account_id])
@@ -93,7 +109,7 @@ async def do_create_import(
         type=kind,
         mode=mode,
         state=QUEUED,
-        rows=[[row.address, row.hide_notifications] for row in rows],
+        rows=[_stored(kind, row) for row in rows],
         position=0,
         total=len(rows),
         imported=0,
@@ -104,6 +120,11 @@ async def do_create_import(
     await session.flush()
     enqueue(session, APPLY, {"import_id": found.id})
     return found
+
+
+def _stored(kind: str, row: ImportRow) -> list[Any]:
+    """A row as the job reads it: the address first, then what its action needs."""
+    return [row.address, row.list_title if kind == "lists" else row.hide_notifications]
 
 
 async def list_imports(session: AsyncSession, *, account_id: int) -> list[Import]:
@@ -156,7 +177,27 @@ async def _mute(session: AsyncSession, me: int, target: int, row: list[Any]) -> 
     return await safety.do_mute(session, account_id=me, target_id=target, notifications=row[1])
 
 
-ACTIONS: dict[str, Action] = {"following": _follow, "blocking": _block, "muting": _mute}
+@dataclass(frozen=True)
+class Skipped:
+    """What an action returns for a row it did not apply but whose other effects stay
+    (a list it made): the row fails with `reason`, the transaction commits."""
+
+    reason: str
+
+
+async def _list(session: AsyncSession, me: int, target: int, row: list[Any]) -> object:
+    added = await lists.do_add_to_titled_list(
+        session, owner_id=me, title=str(row[1]), account_id=target
+    )
+    return None if added else Skipped("not followed")
+
+
+ACTIONS: dict[str, Action] = {
+    "following": _follow,
+    "blocking": _block,
+    "muting": _mute,
+    "lists": _list,
+}
 
 
 async def _known(ctx: AppContext, rows: list[list[Any]], domain: str) -> set[str]:
@@ -189,7 +230,9 @@ async def _apply_row(
                 return "unknown account"
             if target.id == found.account_id:
                 return "self"
-            await ACTIONS[found.type](session, found.account_id, target.id, row)
+            outcome = await ACTIONS[found.type](session, found.account_id, target.id, row)
+            if isinstance(outcome, Skipped):
+                return outcome.reason
     except ApiError as exc:  # the action refused (a block either way…): rolled back
         return exc.message
     return None
@@ -228,6 +271,8 @@ async def apply_rows(ctx: AppContext, *, import_id: int, limit: int = ROWS_PER_R
     if found is None or found.state == DONE:
         return True
     domain = host_of(ctx.settings.base_url)
+    if found.type == "lists" and found.mode == "overwrite" and found.position == 0:
+        await _overwrite_lists(ctx, found, domain)
     position, end = found.position, min(found.total, found.position + limit)
     while position < end:
         stop = min(end, position + BATCH)
@@ -254,6 +299,27 @@ async def apply_rows(ctx: AppContext, *, import_id: int, limit: int = ROWS_PER_R
     if position >= found.total:
         return await _finish(ctx, found, limit=limit)
     return False
+
+
+async def _overwrite_lists(ctx: AppContext, found: Import, domain: str) -> None:
+    """Before the rows of an overwriting lists import (again if its first run is retried:
+    the same result): only the lists it names stay, with only the members it names."""
+    keep: dict[str, set[int]] = {str(title).strip(): set() for _address, title in found.rows}
+    async with ctx.db.write() as session:
+        names = {
+            username.lower()
+            for address, _title in found.rows
+            if (username := _username(address, domain)[0]) is not None
+        }
+        rows = await session.execute(
+            select(Account.username_lower, Account.id).where(Account.username_lower.in_(names))
+        )
+        by_name = dict(rows.all())
+        for address, title in found.rows:
+            username = _username(address, domain)[0]
+            if username is not None and username.lower() in by_name:
+                keep[str(title).strip()].add(by_name[username.lower()])
+        await lists.do_keep_only(session, owner_id=found.account_id, keep=keep)
 
 
 async def _edges(session: AsyncSession, found: Import) -> set[int]:
@@ -294,7 +360,7 @@ async def _finish(ctx: AppContext, found: Import, *, limit: int) -> bool:
     """Overwrite: undo up to `limit` of what the list does not name (each in its own
     transaction, as the person would one by one); then the import is done. False while
     more remain (the next run goes on)."""
-    if found.mode == "overwrite":
+    if found.mode == "overwrite" and found.type != "lists":  # lists: `_overwrite_lists`
         async with ctx.db.read() as session:
             extra = await _edges(session, found) - await _listed(
                 session, found, host_of(ctx.settings.base_url)

@@ -127,6 +127,8 @@ async def relationship(
     blocking, blocked_by, muting = await checks.block_and_mute_edges(
         session, viewer_id=viewer_id, others=existing
     )
+    endorsed = await checks.endorsed_of(session, viewer_id=viewer_id, others=existing)
+    notes = await checks.notes_on(session, viewer_id=viewer_id, others=existing)
     return [
         relationship_json(
             target,
@@ -138,6 +140,8 @@ async def relationship(
             blocked_by=target in blocked_by,
             muting=target in muting,
             muting_notifications=muting.get(target, False),
+            endorsed=target in endorsed,
+            note=notes.get(target, ""),
         )
         for target in existing
     ]

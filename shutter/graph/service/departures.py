@@ -1,5 +1,6 @@
 """A deleted account leaves the graph: its follows both ways (the other side's counters
-corrected), follow requests, blocks and mutes, in batches (accounts.events.AccountDeleted,
+corrected), follow requests, blocks and mutes, in batches; its personal notes (by it and
+on it) and domain blocks after them (accounts.events.AccountDeleted,
 shutter/graph/jobs.py)."""
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.graph.events import FollowEnded
-from shutter.graph.models import Block, Follow, FollowRequest, Mute
+from shutter.graph.models import (
+    AccountNote,
+    Block,
+    DomainBlock,
+    Endorsement,
+    Follow,
+    FollowRequest,
+    Mute,
+    SuggestionDismissal,
+)
 from shutter.graph.service import adjust_in_order
 from shutter.infra.domain import publish
 from shutter.infra.jobs import JobKind
@@ -74,7 +84,20 @@ async def do_remove_account(session: AsyncSession, *, account_id: int) -> bool:
     """
     if await _follows(session, account_id=account_id, limit=BATCH) == BATCH:
         return True
-    for model in (FollowRequest, Block, Mute):
+    for model in (FollowRequest, Block, Mute, Endorsement):
         if await _edges(session, model, account_id=account_id, limit=BATCH) == BATCH:
             return True
+    # Personal notes by it or on it, and its domain blocks: one statement each.
+    await session.execute(
+        delete(AccountNote).where(
+            (AccountNote.account_id == account_id) | (AccountNote.target_account_id == account_id)
+        )
+    )
+    await session.execute(delete(DomainBlock).where(DomainBlock.account_id == account_id))
+    await session.execute(
+        delete(SuggestionDismissal).where(
+            (SuggestionDismissal.account_id == account_id)
+            | (SuggestionDismissal.target_account_id == account_id)
+        )
+    )
     return False

@@ -304,9 +304,15 @@ def _parse_media_ids(media_ids: list[str], max_count: int) -> list[int]:
 
 
 async def access_attachable_media(
-    session: AsyncSession, *, account_id: int, media_ids: list[str], max_count: int
+    session: AsyncSession,
+    *,
+    account_id: int,
+    media_ids: list[str],
+    max_count: int,
+    held_for: int | None = None,
 ) -> list[Media]:
-    """The caller's ready, unattached media for a new post, in the order given; else 422."""
+    """The caller's ready, unattached media for a new post, in the order given; else 422.
+    Media held for a scheduled post are taken only by that post (`held_for`)."""
     wanted = _parse_media_ids(media_ids, max_count)
     if not wanted:
         return []
@@ -319,7 +325,7 @@ async def access_attachable_media(
             raise unprocessable(f"media {media_id} not found", field="media_ids")
         if media.status != "ready":
             raise unprocessable(f"media {media_id} is not processed yet", field="media_ids")
-        if media.post_id is not None:
+        if media.post_id is not None or media.scheduled_status_id not in (None, held_for):
             raise unprocessable(
                 f"media {media_id} is already attached to a post", field="media_ids"
             )
@@ -330,6 +336,7 @@ async def do_attach(session: AsyncSession, *, media: list[Media], post_id: int) 
     """Attach media to a post in the given order."""
     for position, item in enumerate(media):
         item.post_id = post_id
+        item.scheduled_status_id = None
         item.position = position
     await session.flush()
 

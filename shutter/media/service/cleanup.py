@@ -152,6 +152,8 @@ async def delete_files(
 
 async def purge_unattached(ctx: AppContext, *, now: datetime | None = None) -> tuple[int, bool]:
     """Delete uploads older than the setting that no post took; returns (rows, finished)."""
+    # Media held for a scheduled post (media/service/holds.py) wait for it, however long.
+    _unattached = Media.post_id.is_(None) & Media.scheduled_status_id.is_(None)
     cutoff = (now or utcnow()) - timedelta(hours=ctx.settings.media_unattached_hours)
     purged = 0
     for _ in range(_BATCHES_PER_RUN):
@@ -159,7 +161,7 @@ async def purge_unattached(ctx: AppContext, *, now: datetime | None = None) -> t
             rows = list(
                 await session.scalars(
                     select(Media)
-                    .where(Media.post_id.is_(None), Media.created_at < cutoff)
+                    .where(_unattached, Media.created_at < cutoff)
                     .order_by(Media.id)
                     .limit(_ROWS_PER_BATCH)
                 )
@@ -170,7 +172,7 @@ async def purge_unattached(ctx: AppContext, *, now: datetime | None = None) -> t
             deleted = set(
                 await session.scalars(
                     delete(Media)
-                    .where(Media.id.in_([m.id for m in rows]), Media.post_id.is_(None))
+                    .where(Media.id.in_([m.id for m in rows]), _unattached)
                     .returning(Media.id)
                 )
             )

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, bindparam, delete, func, select
+from sqlalchemy import BigInteger, ScalarSelect, Select, bindparam, delete, false, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,8 @@ from shutter.infra.errors import not_found, unprocessable
 from shutter.infra.ids import ids, parse_id, shard_of
 from shutter.infra.jobs import JobKind, enqueue
 from shutter.infra.pagination import PageParams, paginate
-from shutter.notifications.models import Marker, Notification
+from shutter.notifications.models import Marker, Notification, NotificationRequest
+from shutter.notifications.service import muted_threads, policy
 
 # Mastodon's notification types that Shutter creates.
 FAVOURITE, MENTION, FOLLOW, FOLLOW_REQUEST = "favourite", "mention", "follow", "follow_request"
@@ -169,14 +170,6 @@ async def do_create(
         len(people) < 2 or not all(policies.account_shown(p) for p in people.values())
     ):
         return None
-    sender = people[from_account_id]
-    if not moderation and sender.silenced_at is not None:
-        # Mastodon's rule for a limited account: it reaches only those who follow it.
-        relations = await policies.load_relations(
-            session, viewer_id=account_id, author_ids={from_account_id}
-        )
-        if not policies.listed_for(sender, relations):
-            return None
     if not moderation and await is_unwanted(
         session, account_id=account_id, from_account_id=from_account_id
     ):
@@ -190,6 +183,22 @@ async def do_create(
 
         if not await posts.post_exists(session, post_id=status_id):
             return None
+        if not moderation and await muted_threads.is_thread_muted(
+            session, account_id=account_id, post_id=status_id
+        ):
+            return None
+    filtered = False
+    if not moderation:
+        # The recipient's policy (limited senders, strangers, private mentions…).
+        outcome = await policy.verdict(
+            session,
+            recipient=people[account_id],
+            sender=people[from_account_id],
+            mention_post_id=status_id if type == MENTION else None,
+        )
+        if outcome == policy.DROP:
+            return None
+        filtered = outcome == policy.FILTER
     now = utcnow()
     row = {
         "id": ids.next_id(shard_of(account_id)),
@@ -202,6 +211,7 @@ async def do_create(
         "group_key": await _group_key(
             session, type=type, account_id=account_id, status_id=status_id, now=now
         ),
+        "filtered": filtered,
         "created_at": now,
     }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -211,6 +221,10 @@ async def do_create(
     )
     if inserted is None:
         return None
+    if filtered and type == MENTION:
+        await policy.do_reconsider_request(
+            session, account_id=account_id, from_account_id=from_account_id
+        )
     return await session.get(Notification, inserted)
 
 
@@ -229,6 +243,10 @@ async def do_withdraw(
         .where(_same_action(type, account_id, from_account_id, status_id or subject_id))
         .returning(Notification.id)
     )
+    if type == MENTION:  # a filtered mention counts in its sender's request
+        await policy.do_reconsider_request(
+            session, account_id=account_id, from_account_id=from_account_id, create=False
+        )
     return len(result.all())
 
 
@@ -237,11 +255,13 @@ async def do_withdraw(
 
 @dataclass
 class Filters:
-    """What a list or count request selects: types in or out, one sender."""
+    """What a list or count request selects: types in or out, one sender, and whether
+    notifications the policy filtered are included (always with a sender, as Mastodon)."""
 
     types: list[str] | None = None
     exclude_types: list[str] | None = None
     account_id: str | None = None
+    include_filtered: bool = False
 
 
 def visible_query(
@@ -256,6 +276,8 @@ def visible_query(
         viewer_id=account_id, include_mutes=True, notification_mutes_only=True, now=now
     )
     query = query.where(Notification.from_account_id.not_in(hidden))
+    if filters is None or not (filters.include_filtered or filters.account_id is not None):
+        query = query.where(Notification.filtered == false())
     if filters is None:
         return query
     if filters.types:
@@ -285,7 +307,9 @@ async def access_notification(
     found = None
     if wanted is not None:
         found = await session.scalar(
-            visible_query(account_id=account_id).where(Notification.id == wanted)
+            visible_query(account_id=account_id, filters=Filters(include_filtered=True)).where(
+                Notification.id == wanted
+            )
         )
     if found is None:
         raise not_found("Notification")
@@ -298,11 +322,18 @@ async def do_dismiss(session: AsyncSession, *, account_id: int, notification_id:
         session, account_id=account_id, notification_id=notification_id
     )
     await session.execute(delete(Notification).where(Notification.id == found.id))
+    if found.filtered and found.type == MENTION:
+        await policy.do_reconsider_request(
+            session, account_id=account_id, from_account_id=found.from_account_id, create=False
+        )
 
 
 async def do_clear(session: AsyncSession, *, account_id: int) -> None:
-    """Delete every notification of the recipient."""
+    """Delete every notification of the recipient, and so its notification requests."""
     await session.execute(delete(Notification).where(Notification.account_id == account_id))
+    await session.execute(
+        delete(NotificationRequest).where(NotificationRequest.account_id == account_id)
+    )
 
 
 async def last_read_id(session: AsyncSession, *, account_id: int, timeline: str) -> int:
@@ -347,6 +378,18 @@ def _unread_statement(limit: int) -> Select[Any]:
         limit,
         now=bindparam("now", type_=UTCDateTime),
     )
+
+
+def unread_and_home_columns(limit: int) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """`unread_count` without filters and the `home` marker's last read id (NULL when
+    not set) as columns with the bind parameters `account_id` and `now`: the website's
+    Home reads both with its other counts in one statement (web/unread.py), since a
+    round trip to the database cost a Home page more than any of these queries."""
+    home = select(Marker.last_read_id).where(
+        (Marker.account_id == bindparam("account_id", type_=BigInteger))
+        & (Marker.timeline == "home")
+    )
+    return _unread_statement(limit).scalar_subquery(), home.scalar_subquery()
 
 
 # --- markers ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, case, cast, delete, func, literal, select
+from sqlalchemy import String, case, cast, delete, false, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.infra.errors import not_found
@@ -191,7 +191,10 @@ async def group_senders(
 async def do_dismiss_group(session: AsyncSession, *, account_id: int, group_key: str) -> None:
     """Delete every notification of one of the recipient's groups; 404 if there is none."""
     await access_group(session, account_id=account_id, group_key=group_key)
-    mine = select(Notification.id).where(Notification.account_id == account_id)
+    # Filtered notifications may share a group's key; they belong to their request.
+    mine = select(Notification.id).where(
+        (Notification.account_id == account_id) & (Notification.filtered == false())
+    )
     doomed = _members(mine, group_key)
     await session.execute(delete(Notification).where(Notification.id.in_(doomed)))
 

@@ -24,6 +24,7 @@ from shutter.infra.ids import ids, shard_of
 from shutter.infra.ids import parse_id as parse_raw_id
 from shutter.media import service as media
 from shutter.posts.events import (
+    CommentPosted,
     DirectPosted,
     Mentioned,
     PostPublished,
@@ -248,6 +249,13 @@ async def do_create_post(
             root_owner_id=await thread_owner_id(session, parent.post),
             mentioned=mentioned,
         )
+        if visibility != policies.DIRECT:  # a direct comment is its conversation's
+            await publish(
+                session,
+                CommentPosted(
+                    post_id=post.id, author_id=author.id, in_reply_to_account_id=parent.author.id
+                ),
+            )
     for recipient in recipients:
         await publish(
             session, Mentioned(post_id=post.id, author_id=author.id, account_id=recipient)

@@ -15,8 +15,18 @@ from shutter.infra.context import AppContext
 from shutter.infra.domain import publish
 from shutter.infra.jobs import JobKind
 from shutter.media import service as media
-from shutter.posts.events import PostRemoved
-from shutter.posts.models import Bookmark, IdempotencyKey, Like, Mention, Post, PostEdit
+from shutter.posts.events import PostRemoved, StatusesDeleted
+from shutter.posts.models import (
+    Bookmark,
+    ConversationMute,
+    FeaturedTag,
+    IdempotencyKey,
+    Like,
+    Mention,
+    Post,
+    PostEdit,
+    TagFollow,
+)
 from shutter.posts.service import threads
 
 REMOVE_ACCOUNT = JobKind("posts.remove_account", timeout_seconds=300)
@@ -37,6 +47,7 @@ async def _posts(session: AsyncSession, ctx: AppContext, *, account_id: int) -> 
     )
     for post_id in post_ids:
         comments = await threads.thread_rows(session, root_id=post_id)
+        await publish(session, StatusesDeleted(post_ids=(post_id, *(r.id for r in comments))))
         await threads.do_delete_comments(session, rows=comments, root_owner_id=account_id)
         await publish(session, PostRemoved(post_id=post_id, author_id=account_id))
         await media.do_delete_for_post(session, ctx=ctx, post_id=post_id)
@@ -64,6 +75,7 @@ async def _comments(session: AsyncSession, ctx: AppContext, *, account_id: int) 
         rows = await threads.thread_rows(session, root_id=comment.root_id)
         this = [row for row in rows if row.id == comment.id]
         doomed = this + threads.subtree(rows, comment.id)
+        await publish(session, StatusesDeleted(post_ids=tuple(row.id for row in doomed)))
         await threads.do_delete_comments(session, rows=doomed, root_owner_id=root_owner_id)
         gone.update(row.id for row in doomed)
         await session.execute(delete(PostEdit).where(PostEdit.post_id == comment.id))
@@ -141,4 +153,9 @@ async def do_remove_account(session: AsyncSession, ctx: AppContext, *, account_i
         if await _rows(session, model, account_id) == ROWS_PER_BATCH:
             return True
     await session.execute(delete(IdempotencyKey).where(IdempotencyKey.account_id == account_id))
+    # Its muted threads (its pins went with its posts).
+    await session.execute(delete(ConversationMute).where(ConversationMute.account_id == account_id))
+    # Its followed and featured hashtags.
+    await session.execute(delete(TagFollow).where(TagFollow.account_id == account_id))
+    await session.execute(delete(FeaturedTag).where(FeaturedTag.account_id == account_id))
     return False

@@ -13,7 +13,7 @@ from shutter.infra.domain import publish
 from shutter.infra.errors import forbidden, unprocessable
 from shutter.infra.ids import ids, shard_of
 from shutter.media import service as media
-from shutter.posts.events import Mentioned, Unmentioned
+from shutter.posts.events import Mentioned, PostEdited, Unmentioned
 from shutter.posts.models import Post, PostEdit
 from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import access_post, check_caption, thread_owner_id
@@ -108,6 +108,12 @@ async def do_edit_post(
         )
     )
     await session.flush()
+    await publish(
+        session,
+        PostEdited(
+            post_id=post.id, author_id=post.account_id, is_comment=post.in_reply_to_id is not None
+        ),
+    )
     return item
 
 

@@ -9,7 +9,9 @@ earlier: concurrent likes by many accounts queue on the post's row and all count
 
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, literal, select, union_all
+from typing import NamedTuple
+
+from sqlalchemy import Select, delete, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter import policies
@@ -22,28 +24,52 @@ from shutter.infra.ids import ids, shard_of
 from shutter.infra.pagination import PageParams, paginate
 from shutter.policies import account_shown
 from shutter.posts.events import Favourited, Unfavourited
-from shutter.posts.models import Bookmark, Like
+from shutter.posts.models import Bookmark, ConversationMute, Like, Pin, Post
 from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import access_post, adjust_post_counts
 
 
+class ViewerFlags(NamedTuple):
+    """The post ids, among those asked, that the viewer liked, saved, pinned, muted."""
+
+    liked: set[int]
+    saved: set[int]
+    pinned: set[int]
+    muted: set[int]
+
+
 async def viewer_flags(
     session: AsyncSession, *, viewer_id: int | None, post_ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """(ids the viewer liked, ids the viewer saved) among `post_ids`, in one query."""
+) -> ViewerFlags:
+    """The viewer's own flags on `post_ids`, in one query.
+
+    `muted` is the viewer's mute of the post's thread (its top post, or itself).
+    """
+    flags = ViewerFlags(set(), set(), set(), set())
     if viewer_id is None or not post_ids:
-        return set(), set()
+        return flags
     liked = select(Like.post_id, literal("f").label("kind")).where(
         (Like.account_id == viewer_id) & Like.post_id.in_(post_ids)
     )
     saved = select(Bookmark.post_id, literal("b").label("kind")).where(
         (Bookmark.account_id == viewer_id) & Bookmark.post_id.in_(post_ids)
     )
-    favourited: set[int] = set()
-    bookmarked: set[int] = set()
-    for post_id, kind in (await session.execute(union_all(liked, saved))).all():
-        (favourited if kind == "f" else bookmarked).add(post_id)
-    return favourited, bookmarked
+    pinned = select(Pin.post_id, literal("p").label("kind")).where(
+        (Pin.account_id == viewer_id) & Pin.post_id.in_(post_ids)
+    )
+    muted = (
+        select(Post.id, literal("m").label("kind"))
+        .join(
+            ConversationMute,
+            (ConversationMute.account_id == viewer_id)
+            & (ConversationMute.post_id == func.coalesce(Post.root_id, Post.id)),
+        )
+        .where(Post.id.in_(post_ids))
+    )
+    sets = {"f": flags.liked, "b": flags.saved, "p": flags.pinned, "m": flags.muted}
+    for post_id, kind in (await session.execute(union_all(liked, saved, pinned, muted))).all():
+        sets[kind].add(post_id)
+    return flags
 
 
 async def _insert_pair(

@@ -1,4 +1,5 @@
-"""Comment threads: their rows, and what deleting a comment takes with it.
+"""Comment threads: their rows, what deleting a comment takes with it, and who reads a
+direct one.
 
 A comment (a reply) carries `root_id`, the top post of its thread, so a whole thread is
 one index range. Comments count on their parent (`replies_count`), never on their
@@ -109,3 +110,22 @@ async def do_delete_comments(
     ids = [row.id for row in rows]
     for start in range(0, len(ids), 500):
         await session.execute(delete(Post).where(Post.id.in_(ids[start : start + 500])))
+
+
+async def direct_audience(
+    session: AsyncSession, post: Post, parent: Post | None
+) -> tuple[int, ...]:
+    """Who may read a new `direct` post or comment, its author first: the accounts it
+    addresses; for a comment also the thread's owner, and no one the top post (if direct
+    too) does not reach, since a comment shows only where its top post does."""
+    audience = {post.account_id} | policies.addressed_ids(post)
+    if parent is not None:
+        root = parent if parent.root_id is None else None
+        if root is None and (found := await root_of(session, parent)) is not None:
+            root = found[0]
+        if root is not None:
+            audience.add(root.account_id)
+            if root.visibility == policies.DIRECT:
+                audience &= {root.account_id} | policies.addressed_ids(root)
+    audience.add(post.account_id)
+    return (post.account_id, *sorted(audience - {post.account_id}))

@@ -20,9 +20,8 @@ from shutter.infra.pagination import DEFAULT_LIMIT, PageParams
 from shutter.infra.params import params
 from shutter.web.pages.home_live import caught_up_at, last_read_id
 from shutter.web.routing import web_router
-from shutter.web.session import FRAGMENT_HEADER, SignedIn
+from shutter.web.session import FRAGMENT_HEADER, SignedInUncounted, count_for_nav, whole_page
 from shutter.web.templating import render
-from shutter.web.views import post_views
 
 router = web_router()
 
@@ -43,14 +42,17 @@ async def home(
     request: Request,
     ctx: Ctx,
     session: ReadSession,
-    web: SignedIn,
+    web: SignedInUncounted,
     page: PageParams = params(PageParams),
 ) -> Response:
     assert web.account is not None
     statuses, cursors = await feed_home.home_page(session, ctx, viewer=web.account, page=page)
-    last_read = await last_read_id(session, web.account.id)
+    if whole_page(request):
+        last_read = await count_for_nav(web, session, home_marker=True)
+    else:
+        last_read = await last_read_id(session, web.account.id)
     context = {
-        "posts": post_views(statuses),
+        "posts": statuses,
         "next_url": next_page_url("/home", cursors, statuses, page),
         "first_page": page.max_id is None,
         "return_to": "/home",

@@ -5,11 +5,13 @@ post"), marked read when seen, and the live connection behind the navigation's c
   render.grouped_json, as GET /api/v2/notifications), turned into sentences. Seeing the
   first page moves the `notifications` marker (as POST /api/v1/markers does) to its
   newest notification; what was new until then stays highlighted on this page.
-- GET /web/stream — the user's notification stream as server-sent events, the API's
+- GET /web/stream — the user's notification stream (and the `direct` stream's
+  `conversation` events, for the Messages links) as server-sent events, the API's
   streaming machinery (notifications/streaming.sse_response) with the session cookie
   for a token. It ends when the session is revoked, like any stream.
-- GET /web/unread — `{"count": n}`, read by static/js/live.js when the stream says
-  something happened, and polled when no stream can be kept open.
+- GET /web/unread — `{"count": n, "messages": m}` (m: unread conversations), read by
+  static/js/live.js when the stream says something happened, and polled when no
+  stream can be kept open.
 
 The last two are the live connection: the gate does not count them (auth/gate.py).
 """
@@ -17,7 +19,7 @@ The last two are the live connection: the gate does not count them (auth/gate.py
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import unescape
 from typing import Any
 
@@ -37,7 +39,7 @@ from shutter.notifications.streaming import resolve_stream, sse_response
 from shutter.web.routing import web_router
 from shutter.web.session import FRAGMENT_HEADER, SignedIn
 from shutter.web.templating import render
-from shutter.web.unread import unread_of
+from shutter.web.unread import unread_messages_of, unread_of
 from shutter.web.views import local_path
 
 router = web_router()
@@ -173,7 +175,13 @@ async def notifications_page(
 @router.get("/web/unread")
 async def unread(session: ReadSession, web: SignedIn) -> Response:
     assert web.account is not None
-    return json_response({"count": await unread_of(session, web.account.id)})
+    account_id = web.account.id
+    return json_response(
+        {
+            "count": await unread_of(session, account_id),
+            "messages": await unread_messages_of(session, account_id),
+        }
+    )
 
 
 @router.get("/web/stream")
@@ -182,6 +190,7 @@ async def stream(ctx: Ctx, session: ReadSession, web: SignedIn) -> Response:
     caller = await auth.authenticate(session, web.raw_token)
     if caller is None or caller.account is None:
         raise ApiError(401, "Log in to do this")
-    return await sse_response(
-        ctx, web.raw_token, caller, resolve_stream("user:notification", account=caller.account)
-    )
+    notes = resolve_stream("user:notification", account=caller.account)
+    # Also the `direct` stream's events (same channel): the Messages links' count.
+    both = replace(notes, events=frozenset({"notification", "conversation"}))
+    return await sse_response(ctx, web.raw_token, caller, both)

@@ -14,12 +14,14 @@ import { enhancePush, enhanceReload, registerWorker } from "./pwa.js";
 import { enhanceShared } from "./share.js";
 import { enhanceHome } from "./home.js";
 import { enhanceLive } from "./live.js";
+import { enhanceChat } from "./chat.js";
 import { enhanceExports } from "./settings.js";
 import { installShortcuts } from "./keys.js";
 
 export function enhance(root) {
   paintBlurhashes(root);
   enhanceLive(root);
+  enhanceChat(root);
   enhanceExports(root);
   enhanceCarousels(root);
   enhanceToggles(root);

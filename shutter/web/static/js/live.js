@@ -1,22 +1,24 @@
 // The navigation's unread count, kept current without a reload: the user's notification
 // stream (/web/stream, server-sent events with the session cookie) says when something
-// happened, and /web/unread gives the count. Without a stream (a proxy that buffers, an
-// old browser) the count is polled instead. The link's name stays "Notifications" or
+// happened, and /web/unread gives the count (and the unread conversations' count, for
+// the Messages links). Without a stream (a proxy that buffers, an old browser) the
+// count is polled instead. The link's name stays "Notifications" or
 // becomes "Notifications, N new" (its aria-label, as layouts/app.html renders it).
 
 const POLL_MS = 8000;
 const STREAM_DELAY_MS = 1500;
 let started = false;
 
-async function refresh() {
+export async function refresh() {
   try {
     const response = await fetch("/web/unread", {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
     if (!response.ok) return;
-    const { count } = await response.json();
+    const { count, messages } = await response.json();
     if (Number.isInteger(count)) showUnread(count);
+    if (Number.isInteger(messages)) showUnreadMessages(messages);
   } catch {
     // offline: the next event or poll tries again
   }
@@ -33,6 +35,20 @@ export function showUnread(count) {
     // The link's name: exactly "Notifications" when nothing is unread.
     const link = badge.closest("a");
     if (count) link?.setAttribute("aria-label", `Notifications, ${shown} new`);
+    else link?.removeAttribute("aria-label");
+  }
+}
+
+/** Show `count` unread conversations in every Messages link ("Messages, N new"). */
+export function showUnreadMessages(count) {
+  const shown = count >= 100 ? "99+" : String(count);
+  for (const badge of document.querySelectorAll("[data-unread-messages]")) {
+    if (badge.dataset.unreadMessages === String(count)) continue;
+    badge.dataset.unreadMessages = String(count);
+    badge.textContent = shown;
+    badge.hidden = !count;
+    const link = badge.closest("a");
+    if (count) link?.setAttribute("aria-label", `Messages, ${shown} new`);
     else link?.removeAttribute("aria-label");
   }
 }
@@ -64,6 +80,13 @@ function connect() {
   let polling = false;
   source.addEventListener("open", () => { opened = true; refresh(); });
   source.addEventListener("notification", refresh);
+  // A message reached one of the person's conversations: the count, and the open
+  // conversation if it is that one (static/js/chat.js listens).
+  source.addEventListener("conversation", (event) => {
+    const open = new CustomEvent("shutter:conversation", { detail: event.data, cancelable: true });
+    // Taken by the open conversation: it counts again once it has shown (and read) it.
+    if (dispatchEvent(open)) refresh();
+  });
   source.addEventListener("error", () => {
     // Never opened (refused, buffered away): poll. Once open, EventSource reconnects.
     if (!opened && !polling) {
