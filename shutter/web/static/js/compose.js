@@ -116,7 +116,6 @@ class Composer {
     this.reminder = form.querySelector("[data-compose-reminder]");
     this.discard = form.querySelector("[data-compose-discard]");
     this.items = [];
-    form.querySelector("[data-compose-static]")?.remove(); // scripts give one field per item
     const input = form.querySelector("[data-compose-input]");
     input.removeAttribute("name"); // files go up one by one, not with Share
     input.addEventListener("change", () => { this.add([...input.files]); input.value = ""; });
