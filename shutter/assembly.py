@@ -35,5 +35,5 @@ def create_context(settings: Settings) -> AppContext:
     ctx.provide(CALLERS, callers)
     ctx.provide(FEED_STORE, create_feed_store(settings))
     ctx.provide(RULES, RuleBook())
-    ctx.provide(EMOJIS, EmojiCatalog())
+    ctx.provide(EMOJIS, EmojiCatalog(settings))
     return ctx

@@ -19,6 +19,7 @@ import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ import httpx
 import pytest
 
 from shutter.app import create_app
-from shutter.auth.web_sessions import SESSION_COOKIE
+from shutter.auth.web_sessions import SESSION_COOKIE, WEBSITE_SCOPES
 from shutter.infra.context import AppContext
 from tests.conftest import test_settings as settings_for_tests
 from tests.support.api import User, app_token, register_app, upload_photo
@@ -79,6 +80,7 @@ class SweepWorld:
     filter_id: str = ""  # a filter of Ana's (shutter/filters), with one keyword
     keyword_id: str = ""  # that keyword (also its v1 filter's id)
     conversation_id: str = ""  # Ana's conversation with Bob (a direct message of his)
+    scheduled_id: str = ""  # a post of Ana's scheduled for tomorrow
 
     @property
     def ana(self) -> User:
@@ -101,6 +103,7 @@ class SweepWorld:
             "filter_id": self.filter_id,
             "keyword_id": self.keyword_id,
             "conversation_id": self.conversation_id,
+            "scheduled_id": self.scheduled_id,
             "kind": "extended_description",  # an instance page admins write
             # No session or app of Ana's has these ids: the settings page's revocations
             # are refused (404); tests/web/test_web_settings.py revokes for real.
@@ -167,7 +170,24 @@ async def sweep_world(
         filter_id=filtering.json()["id"],
         keyword_id=filtering.json()["keywords"][0]["id"],
         conversation_id=await _conversation(client, base),
+        scheduled_id=await _scheduled(client, base),
     )
+
+
+async def _scheduled(client: httpx.AsyncClient, base: World) -> str:
+    """A post of Ana's scheduled for tomorrow, with a photo of its own."""
+    photo = await upload_photo(client, base.ana)
+    scheduled = await client.post(
+        "/api/v1/statuses",
+        headers=base.ana.headers,
+        json={"status": "Later", "media_ids": [photo["id"]], "scheduled_at": _days_ahead(1)},
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    return str(scheduled.json()["id"])
+
+
+def _days_ahead(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def _conversation(client: httpx.AsyncClient, base: World) -> str:
@@ -303,6 +323,9 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     # Lists (tests/test_lists.py): fewer than the 50 an account may have are made.
     "POST /api/v1/lists": lambda w, n: Call(w.ana.headers, {"title": f"List {n}"}),
     "PUT /api/v1/lists/{list_id}": lambda w, n: Call(w.ana.headers, {"title": "Dogs"}),
+    "PUT /api/v1/scheduled_statuses/{scheduled_id}": lambda w, n: Call(
+        w.ana.headers, {"scheduled_at": _days_ahead(2)}
+    ),
     # Filters (tests/test_filters.py): fewer than an account's 500 filters and a filter's
     # 200 keywords are made; a status added to a filter is taken out again (PREPARE).
     "POST /api/v2/filters": lambda w, n: Call(
@@ -622,7 +645,8 @@ async def _web_logout_form(
 ) -> bool:
     """Log-out ends the session it is sent in: a new one (a token written) each time."""
     client.cookies.clear()
-    client.cookies.set(SESSION_COOKIE, await log_in(client, "ana"))
+    # A web session's token covers the website's scopes (auth/web_sessions.py).
+    client.cookies.set(SESSION_COOKIE, await log_in(client, "ana", scope=" ".join(WEBSITE_SCOPES)))
     await _web_csrf(client, "/home", body, path)
     return True
 

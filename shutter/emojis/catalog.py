@@ -10,23 +10,25 @@ few microseconds, and nothing at all on an instance without emojis.
 The copy lives `CACHE_SECONDS` and is forgotten at once when this process changes an
 emoji; another process sees a change within `CACHE_SECONDS`. A time limit rather than
 an event on the bus: emojis change a few times a year, a short delay in another process
-is harmless, and it needs no listener kept alive in every process (the instance rules
-are kept the same way, instance/rules.py). While the database is unreachable, the last
-copy read is used.
+is harmless, and it needs no listener kept alive in every process. How the copy is kept
+(read again without making requests wait, the last copy while the database is
+unreachable) is infra/process_copy.py's, shared with the instance rules.
 """
 
 from __future__ import annotations
 
 import re
-import time
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter.emojis.models import CustomEmoji
 from shutter.emojis.schemas import emoji_json
 from shutter.infra.context import AppContext, Part
-from shutter.infra.health import is_unavailable
+from shutter.infra.process_copy import ProcessCopy
+from shutter.infra.settings import Settings
 
 CACHE_SECONDS = 30.0
 # Mastodon's CustomEmoji::SCAN_RE: `:code:` not touching a letter, a digit or a colon.
@@ -80,31 +82,16 @@ class EmojiSet:
 NO_EMOJIS = EmojiSet({})
 
 
-class EmojiCatalog:
+class EmojiCatalog(ProcessCopy[EmojiSet]):
     """This process's copy of the enabled emojis."""
 
-    def __init__(self) -> None:
-        self._set: EmojiSet | None = None
-        self._read_at = 0.0
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(partial(_enabled, settings), seconds=CACHE_SECONDS, empty=NO_EMOJIS)
 
-    async def current(self, ctx: AppContext) -> EmojiSet:
-        if self._set is not None and time.monotonic() - self._read_at < CACHE_SECONDS:
-            return self._set
-        try:
-            async with ctx.db.read() as session:
-                rows = await session.scalars(
-                    select(CustomEmoji).where(CustomEmoji.disabled.is_(False))
-                )
-                emojis = EmojiSet({e.shortcode: emoji_json(e, ctx.settings) for e in rows})
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            return self._set or NO_EMOJIS  # the last copy read; none if never read
-        self._set, self._read_at = emojis, time.monotonic()
-        return emojis
 
-    def forget(self) -> None:
-        self._set = None
+async def _enabled(settings: Settings, session: AsyncSession) -> EmojiSet:
+    rows = await session.scalars(select(CustomEmoji).where(CustomEmoji.disabled.is_(False)))
+    return EmojiSet({e.shortcode: emoji_json(e, settings) for e in rows})
 
 
 EMOJIS: Part[EmojiCatalog] = Part("emojis.catalog")

@@ -9,7 +9,6 @@ Another process sees an edit within `CACHE_SECONDS`.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shutter.infra.context import AppContext, Part
 from shutter.infra.db import utcnow
 from shutter.infra.errors import not_found, unprocessable
-from shutter.infra.health import is_unavailable
 from shutter.infra.ids import ids, parse_id
+from shutter.infra.process_copy import ProcessCopy
 from shutter.instance.models import Rule
 
 MAX_TEXT = 300
@@ -41,28 +40,15 @@ async def active_rules(session: AsyncSession) -> list[Rule]:
     return list(rows)
 
 
-class RuleBook:
+class RuleBook(ProcessCopy[list[dict[str, Any]]]):
     """This process's copy of the rules in force, as JSON."""
 
     def __init__(self) -> None:
-        self._rules: list[dict[str, Any]] | None = None
-        self._read_at = 0.0
+        super().__init__(_rules_json, seconds=CACHE_SECONDS, empty=[])
 
-    async def current(self, ctx: AppContext) -> list[dict[str, Any]]:
-        if self._rules is not None and time.monotonic() - self._read_at < CACHE_SECONDS:
-            return self._rules
-        try:
-            async with ctx.db.read() as session:
-                rules = [rule_json(rule) for rule in await active_rules(session)]
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            return self._rules or []  # the last rules read; none if never read
-        self._rules, self._read_at = rules, time.monotonic()
-        return rules
 
-    def forget(self) -> None:
-        self._rules = None
+async def _rules_json(session: AsyncSession) -> list[dict[str, Any]]:
+    return [rule_json(rule) for rule in await active_rules(session)]
 
 
 RULES: Part[RuleBook] = Part("instance.rules")

@@ -37,9 +37,11 @@ async def password_grant(
     return await http.post("/oauth/token", data=data)
 
 
-async def log_in(http: httpx.AsyncClient, login: str, password: str = PASSWORD) -> str:
+async def log_in(
+    http: httpx.AsyncClient, login: str, password: str = PASSWORD, *, scope: str = "read write"
+) -> str:
     """A new access token of the account, or an AssertionError showing the answer."""
-    answer = await password_grant(http, login, password)
+    answer = await password_grant(http, login, password, scope=scope)
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["access_token"]
     return token
