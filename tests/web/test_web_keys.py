@@ -40,7 +40,10 @@ def test_the_feed_by_keyboard_alone(open_page: OpenPage, web_server: LiveServer)
     expect(articles.nth(0).get_by_role("button", name="Like")).to_have_attribute(
         "aria-pressed", "false"
     )
-    # The like and the save reached the server.
+    # The like and the save reached the server (once answered: the buttons change at once).
+    for name in ("Like", "Save"):
+        button = articles.nth(1).get_by_role("button", name=name)
+        expect(button).not_to_have_attribute("aria-busy", "true")
     page.reload()
     expect(page.get_by_role("article").nth(1).get_by_role("button", name="Like")).to_have_attribute(
         "aria-pressed", "true"

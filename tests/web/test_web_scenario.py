@@ -80,6 +80,12 @@ def test_two_people_meet_on_the_website(browser: Browser, web_server: LiveServer
         _ben_follows_ana(ben)
         ben.get_by_role("link", name="Home").first.click()
         post = ben.locator(f"#post-{post_id}")
+        # A follow brings the person's recent posts into Home by a job: a moment later.
+        for _ in range(20):
+            if post.count():
+                break
+            ben.wait_for_timeout(1000)
+            ben.reload()
         expect(post).to_be_visible()
         expect(post.get_by_role("link", name=re.compile("ana")).first).to_be_visible()
         # A swipe scrolls the strip: the next item becomes the one shown.
