@@ -21,7 +21,7 @@ from shutter.emojis.catalog import emoji_catalog
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.events import Subscription, user_channel
-from shutter.notifications.streaming import resolve_stream
+from shutter.notifications.streams import resolve_stream
 from tests.support.api import User, sign_up
 from tests.support.roles import staff
 from tests.support.schema import assert_entity

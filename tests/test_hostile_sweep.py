@@ -104,6 +104,10 @@ class SweepWorld:
             "keyword_id": self.keyword_id,
             "conversation_id": self.conversation_id,
             "scheduled_id": self.scheduled_id,
+            # No notification request of Ana's has this id: the website's accept and
+            # dismiss are refused (404); tests/test_web_notification_requests.py answers
+            # real ones.
+            "request_id": "999999999999",
             "kind": "extended_description",  # an instance page admins write
             # No session or app of Ana's has these ids: the settings page's revocations
             # are refused (404); tests/web/test_web_settings.py revokes for real.
@@ -369,8 +373,13 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     # Compose and the post page (shutter/web/pages/compose.py, post_page.py).
     "POST /web/posts/{status_id}/comment": lambda w, n: Call(_WEB, {"status": "lovely"}),
     "POST /web/posts/{status_id}/caption": lambda w, n: Call(_WEB, {"status": "a lake at dusk"}),
-    "POST /web/messages/{conversation_id}/send": lambda w, n: Call(_WEB, {"status": "see you"}),
-    "POST /web/messages": lambda w, n: Call(_WEB, {"to": "bob", "status": "hello"}),
+    # Messages (shutter/web/pages/messages.py), with a photo and its alt text.
+    "POST /web/messages/{conversation_id}/send": lambda w, n: Call(
+        _WEB, {"status": "see you", "descriptions": ["a lake"]}, files=_message_photo()
+    ),
+    "POST /web/messages": lambda w, n: Call(
+        _WEB, {"to": "bob", "status": "hello", "descriptions": ["a lake"]}, files=_message_photo()
+    ),
     "POST /web/media": lambda w, n: Call(
         _WEB, {"description": "a lake", "focus": "0.1,-0.2"}, files=_photo()
     ),
@@ -407,6 +416,19 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     ),
     # Sent by Bob: ending his other sessions leaves the one the sweep uses.
     "POST /web/settings/sessions/revoke_others": lambda w, n: Call(_WEB),
+    # Settings › Filters (pages/filters.py): fewer than an account's 500 filters are made;
+    # the edit changes the filter's one keyword rather than adding any.
+    "POST /web/settings/filters": lambda w, n: Call(
+        _WEB, {"title": "Spoilers", "context": ["home"], "keywords": [{"keyword": "end"}]}
+    ),
+    "POST /web/settings/filters/{filter_id}": lambda w, n: Call(
+        _WEB,
+        {
+            "title": "Spoilers",
+            "context": ["home"],
+            "keywords": [{"id": w.keyword_id, "keyword": "end", "whole_word": "true"}],
+        },
+    ),
     # The moderation pages (shutter/web/pages/admin_actions.py): the admin handles Bob's
     # report of Ana and acts on Bob, in a web session (_web_admin_form).
     "POST /web/admin/reports/{report_id}/assign": lambda w, n: Call(_WEB, {"assigned": "true"}),
@@ -419,6 +441,13 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     "POST /web/admin/accounts/{account_id}/role": lambda w, n: Call(_WEB, {"role": "user"}),
     "POST /web/admin/invites": lambda w, n: Call(_WEB, {"max_uses": "5"}),
     "POST /web/admin/rules/{rule_id}": lambda w, n: Call(_WEB, {"text": "Be kind", "hint": ""}),
+    # Lists and the notification policy on the website (pages/lists.py,
+    # notification_requests.py): fewer than the 50 lists an account may have are made;
+    # removing Bob, who is in no list, is no error.
+    "POST /web/lists": lambda w, n: Call(_WEB, {"title": f"Web list {n}"}),
+    "POST /web/lists/{list_id}": lambda w, n: Call(_WEB, {"title": "Dogs"}),
+    "POST /web/lists/{list_id}/members/{account_id}/remove": lambda w, n: Call(_WEB),
+    "POST /web/settings/notifications": lambda w, n: Call(_WEB, {"for_not_following": "filter"}),
 }
 
 
@@ -437,6 +466,15 @@ REFUSED_TO_ANA = {
     # approves and rejects real requests).
     "POST /web/follow_requests/{account_id}/authorize": lambda w, n: Call(_WEB),
     "POST /web/follow_requests/{account_id}/reject": lambda w, n: Call(_WEB),
+    # The website's list members: Ana follows no one, so Bob may not join her list (422;
+    # tests/test_web_lists.py adds people she follows).
+    "POST /web/lists/{list_id}/members/{account_id}/add": lambda w, n: Call(_WEB),
+    # The website's answers to notification requests: Ana has none (path_ids' request_id).
+    "POST /web/notifications/requests/{request_id}/accept": lambda w, n: Call(_WEB),
+    "POST /web/notifications/requests/{request_id}/dismiss": lambda w, n: Call(_WEB),
+    # Deleting would end the sweep's list: sent by Bob, whose list it is not (404;
+    # tests/test_web_lists.py deletes for real).
+    "POST /web/lists/{list_id}/delete": lambda w, n: Call(_WEB, {"confirmed": "true"}),
     # The moderation pages' actions that would end what the sweep needs (a rule, Ana's
     # post) or need what it lacks (a pending or suspended account, an invite), sent as
     # Ana, who is no moderator: refused (403) after the form is checked.
@@ -453,6 +491,8 @@ REFUSED_TO_ANA = {
     # Deleting would end the sweep's post: sent by Bob, who may not delete Ana's post
     # (tests/web/test_web_post.py deletes for real).
     "POST /web/posts/{status_id}/delete": lambda w, n: Call(_WEB),
+    # Likewise Ana's filter: Bob may not delete it (404; tests/test_web_filters.py does).
+    "POST /web/settings/filters/{filter_id}/delete": lambda w, n: Call(_WEB, {"confirmed": "true"}),
     "POST /api/v1/shutter/password/reset/confirm": lambda w, n: Call(
         {}, {"token": "not-a-mailed-token", "password": PASSWORD}
     ),
@@ -499,6 +539,10 @@ REFUSED_TO_ANA = {
 
 def _photo() -> Files:
     return {"file": ("photo.png", small_png(), "image/png")}
+
+
+def _message_photo() -> Files:
+    return {"files[]": ("photo.png", small_png(), "image/png")}
 
 
 def _push_subscription() -> dict[str, Any]:
@@ -703,6 +747,9 @@ PREPARE: dict[str, Prepare] = {
     "POST /web/settings/sessions/{token_id}/revoke": _web_member_form,
     "POST /web/settings/apps/{app_id}/revoke": _web_member_form,
     "POST /web/settings/sessions/revoke_others": _web_bob_form,
+    "POST /web/settings/filters": _web_member_form,
+    "POST /web/settings/filters/{filter_id}": _web_member_form,
+    "POST /web/settings/filters/{filter_id}/delete": _web_bob_form,
     "POST /web/admin/reports/{report_id}/assign": _web_admin_form,
     "POST /web/admin/reports/{report_id}/resolve": _web_admin_form,
     "POST /web/admin/reports/{report_id}/reopen": _web_admin_form,
@@ -718,6 +765,14 @@ PREPARE: dict[str, Prepare] = {
     "POST /web/admin/invites/expire": _web_member_form,
     "POST /web/admin/rules": _web_member_form,
     "POST /web/admin/rules/{rule_id}/delete": _web_member_form,
+    "POST /web/lists": _web_member_form,
+    "POST /web/lists/{list_id}": _web_member_form,
+    "POST /web/lists/{list_id}/delete": _web_bob_form,
+    "POST /web/lists/{list_id}/members/{account_id}/add": _web_member_form,
+    "POST /web/lists/{list_id}/members/{account_id}/remove": _web_member_form,
+    "POST /web/notifications/requests/{request_id}/accept": _web_member_form,
+    "POST /web/notifications/requests/{request_id}/dismiss": _web_member_form,
+    "POST /web/settings/notifications": _web_member_form,
     "PUT /api/v1/push/subscription": _subscribe_to_push,
 }
 

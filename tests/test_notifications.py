@@ -563,7 +563,7 @@ async def test_unfollow_takes_the_follow_notification(
 async def test_streams_drop_events_of_hidden_authors(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:
-    from shutter.notifications.streaming import HiddenAuthors
+    from shutter.notifications.streams import HiddenAuthors
 
     ana, bo, cy = [await sign_up(client, n) for n in ("ana", "bo", "cy")]
     await client.post(f"/api/v1/accounts/{bo.id}/mute", headers=ana.headers)

@@ -1,5 +1,6 @@
-"""Reusable statements run on asyncpg directly (shutter/infra/prepared.py) give the rows
-SQLAlchemy gives, whatever the lengths of their lists and the values written into them."""
+"""Reusable statements run on the driver directly (shutter/infra/prepared.py: asyncpg,
+aiosqlite) give the rows SQLAlchemy gives, whatever the lengths of their lists and the
+values written into them, with the same Python types (dates, booleans)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shutter.infra.prepared import fetch_all, reusable
 from tests.support.api import sign_up
 
 STATEMENT = reusable(
-    select(Account.id, Account.username, Account.created_at)
+    select(Account.id, Account.username, Account.created_at, Account.locked)
     .where(
         Account.id.in_(bindparam("ids", expanding=True))
         & (Account.created_at < bindparam("before"))
@@ -47,5 +48,8 @@ async def test_rows_match_sqlalchemys_for_every_shape(
             finally:
                 event.remove(engine, "before_cursor_execute", count)
         assert rows == expected
+        assert [tuple(map(type, row)) for row in rows] == [
+            tuple(map(type, row)) for row in expected
+        ]
         assert len(rows) == min(len(wanted), limit)
         assert len(statements) == 1  # listeners hear of it on either path

@@ -19,7 +19,8 @@ from sqlalchemy import event
 from shutter.auth import service as auth
 from shutter.auth.revocation import AccessEnded, AccessWatch
 from shutter.infra.context import AppContext
-from shutter.notifications.streaming import READ_SCOPES, next_event
+from shutter.notifications.streaming import READ_SCOPES
+from shutter.notifications.streams import next_event
 from tests.conftest import BASE_URL
 from tests.support.api import User, sign_up
 from tests.support.credentials import bearer, password_grant

@@ -30,7 +30,8 @@ from shutter.auth.revocation import AccessEnded, AccessWatch
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.migrate import upgrade
-from shutter.notifications.streaming import READ_SCOPES, next_event
+from shutter.notifications.streaming import READ_SCOPES
+from shutter.notifications.streams import next_event
 from tests.support.api import User, post_photo, register_app, sign_up
 from tests.support.credentials import password_grant
 from tests.support.feed_stores import redis_cluster_url, redis_space

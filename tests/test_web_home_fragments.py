@@ -179,7 +179,11 @@ async def test_home_reads_the_navigation_counts_as_every_page_does(
         shown = page[start : page.index("</nav>", start)]
         return re.findall(r'aria-label="[^"]*"|data-unread[-a-z]*="\d+"', shown)
 
-    home = counts((await client.get("/home")).text)
-    assert 'aria-label="Notifications, 1 new"' in home
-    assert 'aria-label="Messages, 1 new"' in home
-    assert home == counts((await client.get("/search")).text)
+    empty_home = counts((await client.get("/home")).text)  # read on their own
+    assert 'aria-label="Notifications, 1 new"' in empty_home
+    assert 'aria-label="Messages, 1 new"' in empty_home
+    assert empty_home == counts((await client.get("/search")).text)
+
+    await post_photo(client, ana, "Mine")  # a feed page now: read along its statement
+    await run_jobs()
+    assert counts((await client.get("/home")).text) == empty_home

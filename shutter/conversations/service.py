@@ -211,14 +211,10 @@ def messages_query(*, conversation_id: int) -> Select[int]:
     return select(Post.id).where(Post.id.in_(filed))
 
 
-async def unread_count(session: AsyncSession, *, account_id: int) -> int:
-    """Conversations with a message the account has not read (the website's badge)."""
-    return int(await session.scalar(unread_count_query(account_id)) or 0)
-
-
 def unread_count_query(account_id: Any) -> Select[Any]:
-    """`unread_count`'s statement; `account_id` may be a bind parameter (the website's
-    Home reads it with its other counts in one statement, web/unread.py)."""
+    """Conversations with a message the account has not read (the website's badge);
+    `account_id` may be a bind parameter (the website reads it with its other counts in
+    one statement, web/unread.py)."""
     return select(func.count()).where(
         (Conversation.account_id == account_id)
         & Conversation.unread.is_(True)

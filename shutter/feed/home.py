@@ -22,6 +22,7 @@ from shutter.feed.store import FeedUnavailable, feed_store
 from shutter.graph import service as graph
 from shutter.infra.context import AppContext
 from shutter.infra.pagination import PageParams, PageShape, page_values, paginate_bound
+from shutter.infra.prepared import Along
 from shutter.posts.models import Post
 from shutter.posts.render import bound_page_query, run_page, viewer_params
 from shutter.posts.service import tag_follows
@@ -40,9 +41,15 @@ MAX_UNION_PARTS = 50
 
 
 async def home_page(
-    session: AsyncSession, ctx: AppContext, *, viewer: Account, page: PageParams
+    session: AsyncSession,
+    ctx: AppContext,
+    *,
+    viewer: Account,
+    page: PageParams,
+    along: Along | None = None,
 ) -> tuple[list[dict[str, Any]], list[int]]:
-    """A page of the viewer's home feed, rendered; also the cursor ids for Link headers."""
+    """A page of the viewer's home feed, rendered; also the cursor ids for Link headers.
+    `along`: columns read in the page's statement (infra/prepared.Along)."""
     threshold = ctx.settings.fanout_follower_threshold // MERGE_HYSTERESIS
     store = feed_store(ctx)
     if not store.distributed:
@@ -53,7 +60,14 @@ async def home_page(
             values = page_values(page) | viewer_params(viewer)
             statement = _sql_home_statement(PageShape.of(page))
             return await run_page(
-                session, ctx, statement, values, page, viewer=viewer, filter_context="home"
+                session,
+                ctx,
+                statement,
+                values,
+                page,
+                viewer=viewer,
+                filter_context="home",
+                along=along,
             )
     # A page reads its own size from the store, as Mastodon's does: an entry hidden at
     # read time (a race with an unfollow, mute or delete, which remove entries) leaves the
@@ -88,6 +102,7 @@ async def home_page(
         page,
         viewer=viewer,
         filter_context="home",
+        along=along,
     )
     if edge is not None and len(cursors) < page.limit:
         cursors.append(edge)  # a short page still moves past the whole window

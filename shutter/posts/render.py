@@ -27,7 +27,7 @@ from shutter.filters.models import Filter
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
-from shutter.infra.prepared import fetch_all, reusable
+from shutter.infra.prepared import Along, fetch_along, reusable
 from shutter.posts.models import Bookmark, ConversationMute, Like, Pin, Post
 from shutter.posts.schemas import HydratedPost, status_json
 from shutter.posts.service import hydrate
@@ -224,10 +224,12 @@ async def run_page(
     *,
     viewer: Account | None,
     filter_context: str | None = None,
+    along: Along | None = None,
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Run a page statement and render its rows; also the cursor ids for Link headers.
-    A row a `hide` filter drops still counts for the cursors (the page moves past it)."""
-    rows = page_rows(list(await fetch_all(session, statement, values)))
+    A row a `hide` filter drops still counts for the cursors (the page moves past it).
+    `along`: columns read in the same statement (infra/prepared.Along)."""
+    rows = page_rows(list(await fetch_along(session, statement, values, along)))
     if page.min_id is not None:
         rows.reverse()  # fetched upwards from min_id; shown newest first
     body = await render_page(session, ctx, rows, viewer=viewer, filter_context=filter_context)

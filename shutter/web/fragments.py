@@ -54,12 +54,13 @@ def _render(status: dict[str, Any], return_to: str, eager: bool) -> str:
 
 def article(status: dict[str, Any], csrf: str, return_to: str, eager: bool = False) -> Markup:
     """The post's `<article>` (partials/post.html's `post` macro) for this page."""
-    return Markup(_article_html(status, csrf, return_to, eager, utcnow()))
+    return Markup(_article_html(status, str(escape(csrf)), return_to, eager, utcnow()))
 
 
 def _article_html(
-    status: dict[str, Any], csrf: str, return_to: str, eager: bool, now: datetime
+    status: dict[str, Any], token: str, return_to: str, eager: bool, now: datetime
 ) -> str:
+    """The kept article with `token` (the page's CSRF token, escaped) in its forms."""
     age = relative_time(_created(status["created_at"]), now)
     key = (orjson.dumps(status), age, return_to, eager)
     html = _articles.get(key)
@@ -72,7 +73,7 @@ def _article_html(
                 _articles.popitem(last=False)
     else:
         _articles.move_to_end(key)
-    return html.replace(_CSRF_SLOT, escape(csrf))
+    return html.replace(_CSRF_SLOT, token)
 
 
 def articles(
@@ -88,8 +89,9 @@ def articles(
     one per post, which cost more than finding the kept article."""
     parts: list[str] = []
     now = utcnow()
+    token = str(escape(csrf))
     for index, status in enumerate(statuses):
         if divider_before is not None and status["id"] == divider_before:
             parts.append(divider)
-        parts.append(_article_html(status, csrf, return_to, index < eager, now))
+        parts.append(_article_html(status, token, return_to, index < eager, now))
     return Markup("\n".join(parts))

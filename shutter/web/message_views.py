@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Any
 
 from markupsafe import Markup
 
-from shutter.web.views import MediaView, local_path, media_view
+from shutter.web.views import MediaView, local_path, media_view, plain_text
 
 # One mention link as posts/text.caption_html writes it, then the spaces after it.
 _MENTION = re.compile(
     r'<span class="h-card"><a href="[^"<>]*" class="u-url mention">@<span>([^<>]*)</span>'
     r"</a></span>(?: |&nbsp;)*"
 )
-_TAG = re.compile(r"<[^>]+>")
 EXCERPT_CHARS = 80
 
 
@@ -87,11 +85,6 @@ def without_address(content: str, usernames: set[str]) -> str:
     return "<p>" + rest
 
 
-def text_of(content: str) -> str:
-    """Escaped HTML as plain text, on one line (the template escapes it again)."""
-    return " ".join(unescape(_TAG.sub(" ", content)).split())
-
-
 def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
@@ -123,7 +116,9 @@ def inbox_item(conversation: dict[str, Any], *, viewer: dict[str, Any]) -> Inbox
     summary, at = "", None
     if last is not None:
         at = last["created_at"]
-        text = text_of(without_address(last.get("content") or "", addressed(conversation, viewer)))
+        text = plain_text(
+            without_address(last.get("content") or "", addressed(conversation, viewer))
+        )
         if not text and last.get("media_attachments"):
             text = "Sent a photo"
         summary = excerpt(text)

@@ -191,32 +191,21 @@ async def signed_in(request: Request, web: Browsing, session: ReadSession) -> We
     return web
 
 
-async def count_for_nav(
-    web: WebSession, session: AsyncSession, *, home_marker: bool = False
-) -> int | None:
-    """The navigation's counts of a whole page, into `web`. With `home_marker` (Home,
-    through `SignedInUncounted`) also the `home` marker's last read id, all read in one
-    statement (web/unread.nav_counts_and_home_read: keep it in step with the others)."""
+async def count_for_nav(web: WebSession, session: AsyncSession) -> None:
+    """The navigation's counts of a whole page, into `web` (web/unread.py)."""
     # Imported here: the notifications service is far above what this module needs.
-    from shutter.web.unread import nav_counts_and_home_read, unread_messages_of, unread_of
+    from shutter.web.unread import nav_counts
 
     assert web.account is not None
-    if home_marker:
-        web.unread, web.unread_messages, marker = await nav_counts_and_home_read(
-            session, web.account.id
-        )
-        return marker
-    web.unread = await unread_of(session, web.account.id)
-    web.unread_messages = await unread_messages_of(session, web.account.id)
-    return None
+    web.unread, web.unread_messages = await nav_counts(session, web.account.id)
 
 
 SignedIn = Annotated[WebSession, Depends(signed_in)]
 
 
 async def signed_in_uncounted(request: Request, web: Browsing) -> WebSession:
-    """`SignedIn` leaving the navigation's counts to the route: Home reads them with
-    `count_for_nav(..., home_marker=True)`."""
+    """`SignedIn` leaving the navigation's counts to the route: Home reads them along
+    its feed page (web/unread.home_along)."""
     return _check_ready(request, web)
 
 

@@ -27,6 +27,7 @@ from shutter.web.assets import asset_url
 from shutter.web.filters import FILTERS
 from shutter.web.fragments import article, articles
 from shutter.web.session import WebSession, remember_visitor
+from shutter.web.shell import shell_globals
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -47,6 +48,7 @@ def environment() -> Environment:
     env.globals["glyph_symbols"] = _glyph_symbols(env)
     env.globals["article"] = article
     env.globals["articles"] = articles
+    env.globals.update(shell_globals(env))
     env.filters.update(FILTERS)
     return env
 

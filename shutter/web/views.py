@@ -8,7 +8,9 @@ class, the audience label, the author's path. No rule (who may see what) lives h
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -122,3 +124,15 @@ def post_view(status: dict[str, Any]) -> PostView:
 
 def post_views(statuses: list[dict[str, Any]]) -> list[PostView]:
     return [post_view(s) for s in statuses]
+
+
+# A caption's HTML (posts/text.caption_html): links and spans sit inside words ("@" then
+# the name), paragraphs and line breaks between them.
+_INLINE_TAG = re.compile(r"</?(?:a|span)\b[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(content: str) -> str:
+    """A Status's HTML `content` as plain text on one line ("@ben", "#sunset"); the
+    template escapes it again."""
+    return " ".join(unescape(_TAG.sub(" ", _INLINE_TAG.sub("", content))).split())

@@ -12,8 +12,8 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.live import LiveServer
-from tests.web.conftest import DESKTOP, PHONE
-from tests.web.support import api, api_person, check_axe, shoot, sign_up_in_browser
+from tests.web.conftest import DESKTOP, PHONE, OpenPage
+from tests.web.support import api, api_person, check_axe, photo, shoot, sign_up_in_browser
 
 HOSTILE = "<b>hi</b> <script>window.pwned=1</script> & <img src=x onerror=alert(1)>"
 
@@ -155,3 +155,31 @@ def test_a_blocked_person_cannot_be_messaged(browser: Browser, web_server: LiveS
         expect(page.get_by_role("button", name="Send")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_photos_with_alt_texts_in_a_new_message(open_page: OpenPage) -> None:
+    """ "Add photos": one alt-text field per chosen file, named after it; sent with the
+    text, the photos show in the chat with their alt texts."""
+    sign_up_in_browser(open_page(), "kit")
+    page = open_page(size=PHONE)
+    page.set_default_timeout(10_000)
+    sign_up_in_browser(page, "lou")
+    page.goto("/messages/new?to=kit")
+    page.get_by_label("Message", exact=True).fill("the lake")
+    files = [
+        {"name": name, "mimeType": "image/jpeg", "buffer": photo(i, 640, 480)}
+        for i, name in enumerate(("dawn.jpg", "dusk.jpg"))
+    ]
+    page.get_by_label("Add photos").set_input_files(files)  # type: ignore[arg-type]
+    expect(page.get_by_label(re.compile(r"^Alt text"))).to_have_count(2)
+    page.get_by_label("Alt text for dawn.jpg").fill("The lake at dawn")
+    expect(page.get_by_role("status").filter(has_text="2 chosen")).to_be_visible()
+    check_axe(page, "/messages/new (photos chosen)")
+    page.get_by_role("button", name="Send").click()
+    expect(page).to_have_url(re.compile(r"/messages/\d+#message-\d+$"))
+    photos = page.locator(".msg-own .msg-photo img")
+    expect(photos).to_have_count(2)
+    expect(photos.first).to_have_attribute("alt", "The lake at dawn")
+    expect(page.locator(".msg-own .msg-bubble").last).to_have_text("the lake")
+    expect(page.get_by_text("Add photos")).to_be_visible()
+    check_axe(page, "/messages/<id> (photos)")

@@ -410,12 +410,23 @@ PAGES = {
     # Notifications and settings (pages/notifications.py, settings.py).
     "notifications": ("/notifications", "ben"),
     "settings": ("/settings", "ben"),
+    "filters-empty": ("/settings/filters", "ben"),
+    "filter-new": ("/settings/filters/new", "ben"),
     # The service worker's page for what it has not kept (pages/pwa.py).
     "offline": ("/offline", None),
     # Direct messages (pages/messages.py); {conversation} is ben's with cy.
     "messages": ("/messages", "ben"),
     "conversation": ("/messages/{conversation}", "ben"),
     "new-message": ("/messages/new?to=ana", "ben"),
+    # Lists and filtered notifications (pages/lists.py, notification_requests.py);
+    # {list} is ben's list with ana in it, {request} cy's filtered message to him.
+    "lists": ("/lists", "ben"),
+    "list": ("/lists/{list}", "ben"),
+    "list-edit": ("/lists/{list}/edit", "ben"),
+    "list-members": ("/lists/{list}/members", "ben"),
+    "notification-requests": ("/notifications/requests", "ben"),
+    "notification-request": ("/notifications/requests/{request}", "ben"),
+    "settings-notifications": ("/settings/notifications", "ben"),
 }
 
 
@@ -452,10 +463,29 @@ def conversation(world: World, browser: Browser, web_server: LiveServer) -> str:
     return str(theirs["id"])
 
 
+@pytest.fixture(scope="module")
+def list_and_request(world: World, conversation: str, web_server: LiveServer) -> dict[str, str]:
+    """Ben's list (ana in it) and his filtered notifications from cy, whom he does not
+    follow: her private message waits as a request (Mastodon's default policy)."""
+    made = api(web_server, world.ben, "POST", "/api/v1/lists", json={"title": "Hill people"})
+    members = {"account_ids": [world.ana.id]}
+    api(web_server, world.ben, "POST", f"/api/v1/lists/{made['id']}/accounts", json=members)
+    deadline = time.monotonic() + 20
+    while not (waiting := api(web_server, world.ben, "GET", "/api/v1/notifications/requests")):
+        assert time.monotonic() < deadline, "cy's message never waited as a request"
+        time.sleep(0.2)
+    return {"{list}": made["id"], "{request}": waiting[0]["id"]}
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_axe_and_screenshots(
-    world: World, conversation: str, open_page: OpenPage, size: dict[str, int], scheme: str
+    world: World,
+    conversation: str,
+    list_and_request: dict[str, str],
+    open_page: OpenPage,
+    size: dict[str, int],
+    scheme: str,
 ) -> None:
     """Zero serious or critical axe violations on every page, at both sizes and in both
     schemes; a screenshot of each (var/screenshots, or docs/screenshots on request)."""
@@ -464,6 +494,8 @@ def test_axe_and_screenshots(
         page = open_page(size=size, scheme=scheme, storage=world.ben_state if who else None)
         path = path.replace("{post}", world.carousel_post["id"])
         path = path.replace("{conversation}", conversation)
+        for placeholder, value in list_and_request.items():
+            path = path.replace(placeholder, value)
         page.goto(path)
         page.wait_for_load_state("networkidle")
         check_axe(page, f"{path} at {device} ({scheme})")

@@ -197,8 +197,8 @@ async def share(
     files = _files(form)
     try:
         if files:
-            media_ids = await _store_files(ctx, web.account, files, form.descriptions or [])
-            await _wait_until_processed(ctx, web.account, media_ids)
+            media_ids = await store_files(ctx, web.account, files, form.descriptions or [])
+            await wait_until_processed(ctx, web.account, media_ids)
         else:
             media_ids = list(form.media_ids or [])
         async with ctx.db.write() as session:
@@ -246,7 +246,7 @@ async def _describe_all(
         )
 
 
-async def _store_files(
+async def store_files(
     ctx: AppContext, author: Account, files: list[UploadFile], descriptions: list[str]
 ) -> list[str]:
     if len(files) > ctx.settings.max_media_per_post:
@@ -275,7 +275,7 @@ async def _store_files(
     return ids
 
 
-async def _wait_until_processed(ctx: AppContext, author: Account, media_ids: list[str]) -> None:
+async def wait_until_processed(ctx: AppContext, author: Account, media_ids: list[str]) -> None:
     with anyio.move_on_after(NO_SCRIPT_WAIT_SECONDS):
         while True:
             async with ctx.db.read() as session:

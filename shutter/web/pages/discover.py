@@ -76,7 +76,9 @@ async def search_page(
             limit=EXPLORE,
             viewer_id=web.account.id,
         )
-        statuses = await render_page(session, ctx, rows, viewer=web.account)
+        statuses = await render_page(
+            session, ctx, rows, viewer=web.account, filter_context="public"
+        )
         context["posts"] = post_views(statuses)
     if request.headers.get(FRAGMENT_HEADER) == "search":
         return render(request, web, "partials/search_results.html", context, nav="search")
@@ -107,6 +109,7 @@ async def tag_page(
             viewer=web.account,
             public_only=True,
             hide_muted=True,
+            filter_context="public",
         )
     found = await find_tag(session, name) if query is not None else None
     context = {

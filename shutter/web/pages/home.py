@@ -20,8 +20,9 @@ from shutter.infra.pagination import DEFAULT_LIMIT, PageParams
 from shutter.infra.params import params
 from shutter.web.pages.home_live import caught_up_at, last_read_id
 from shutter.web.routing import web_router
-from shutter.web.session import FRAGMENT_HEADER, SignedInUncounted, count_for_nav, whole_page
+from shutter.web.session import FRAGMENT_HEADER, SignedInUncounted, whole_page
 from shutter.web.templating import render
+from shutter.web.unread import home_along, home_counts
 
 router = web_router()
 
@@ -46,11 +47,16 @@ async def home(
     page: PageParams = params(PageParams),
 ) -> Response:
     assert web.account is not None
-    statuses, cursors = await feed_home.home_page(session, ctx, viewer=web.account, page=page)
+    account_id = web.account.id
     if whole_page(request):
-        last_read = await count_for_nav(web, session, home_marker=True)
+        along = home_along(account_id)
+        statuses, cursors = await feed_home.home_page(
+            session, ctx, viewer=web.account, page=page, along=along
+        )
+        web.unread, web.unread_messages, last_read = await home_counts(session, account_id, along)
     else:
-        last_read = await last_read_id(session, web.account.id)
+        statuses, cursors = await feed_home.home_page(session, ctx, viewer=web.account, page=page)
+        last_read = await last_read_id(session, account_id)
     context = {
         "posts": statuses,
         "next_url": next_page_url("/home", cursors, statuses, page),

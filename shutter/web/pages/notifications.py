@@ -18,9 +18,7 @@ The last two are the live connection: the gate does not count them (auth/gate.py
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from html import unescape
 from typing import Any
 
 from starlette.requests import Request
@@ -34,17 +32,17 @@ from shutter.infra.pagination import PageParams
 from shutter.infra.params import params
 from shutter.notifications import render as notification_render
 from shutter.notifications import service as notifications
-from shutter.notifications.service import grouping
-from shutter.notifications.streaming import resolve_stream, sse_response
+from shutter.notifications.service import grouping, requests
+from shutter.notifications.streaming import sse_response
+from shutter.notifications.streams import resolve_stream
 from shutter.web.routing import web_router
 from shutter.web.session import FRAGMENT_HEADER, SignedIn
 from shutter.web.templating import render
-from shutter.web.unread import unread_messages_of, unread_of
-from shutter.web.views import local_path
+from shutter.web.unread import nav_counts
+from shutter.web.views import local_path, plain_text
 
 router = web_router()
 
-_TAG = re.compile(r"<[^>]+>")
 
 # What each type says after its senders ("ana and 4 others …").
 _SAYS = {
@@ -81,6 +79,7 @@ class NoteView:
     thumb_alt: str = ""
     excerpt: str | None = None  # a mention's words, as text
     warning: str | None = None  # a moderator's warning text
+    filtered: str | None = None  # the titles of the viewer's `warn` filters its post matches
 
 
 def _person(account: dict[str, Any]) -> Person:
@@ -94,8 +93,7 @@ def _person(account: dict[str, Any]) -> Person:
 
 def _text_of(html: str) -> str:
     """A mention's caption as plain text, shortened (the template escapes it again)."""
-    words = unescape(_TAG.sub(" ", html)).split()
-    text = " ".join(words)
+    text = plain_text(html)
     return text if len(text) <= 200 else text[:199] + "…"
 
 
@@ -127,6 +125,10 @@ def note_views(body: dict[str, Any], *, read_up_to: int) -> list[NoteView]:
                 # Mastodon's type for a reply is a mention; on Shutter it is a comment.
                 if status.get("in_reply_to_id"):
                     note.says = "commented"
+            if status.get("filtered"):
+                # Its words and picture stay behind the filter; the post page reveals them.
+                note.filtered = ", ".join(r["filter"]["title"] for r in status["filtered"])
+                note.thumb, note.excerpt = None, None
         if kind == notifications.MODERATION_WARNING:
             warning = group.get("moderation_warning") or {}
             note.says = "A moderator warned your account"
@@ -166,22 +168,19 @@ async def notifications_page(
     next_url = None
     if found.cursor_ids and len(found.groups) >= page.limit:
         next_url = f"/notifications?max_id={min(found.cursor_ids)}"
-    context = {"notes": notes, "next_url": next_url}
+    context: dict[str, Any] = {"notes": notes, "next_url": next_url}
     if request.headers.get(FRAGMENT_HEADER) == "notifications":
         return render(request, web, "partials/notification_list.html", context)
+    # The link to filtered notifications (pages/notification_requests.py), when any wait.
+    context["filtered"] = await requests.summary(session, account_id=account.id)
     return render(request, web, "pages/notifications.html", context, nav="notifications")
 
 
 @router.get("/web/unread")
 async def unread(session: ReadSession, web: SignedIn) -> Response:
     assert web.account is not None
-    account_id = web.account.id
-    return json_response(
-        {
-            "count": await unread_of(session, account_id),
-            "messages": await unread_messages_of(session, account_id),
-        }
-    )
+    count, messages = await nav_counts(session, web.account.id)
+    return json_response({"count": count, "messages": messages})
 
 
 @router.get("/web/stream")

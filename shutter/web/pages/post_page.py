@@ -53,7 +53,7 @@ async def _page_data(
 ) -> dict[str, Any]:
     me = web.account
     assert me is not None
-    status = await render_status(session, ctx, item, viewer=me)
+    status = await render_status(session, ctx, item, viewer=me, filter_context="thread")
     thread = await comments.context(session, post_id=item.post.id, viewer=me)
     replies = await render_items(session, ctx, thread.descendants, viewer=me)
     own = item.author.id == me.id

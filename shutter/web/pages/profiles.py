@@ -118,7 +118,7 @@ async def profile_page(
         page = _grid_page(page)
         query = account_posts_query(author=profile.account)
         statuses, cursors = await page_of_statuses(
-            session, ctx, query, Post.id, page, viewer=web.account
+            session, ctx, query, Post.id, page, viewer=web.account, filter_context="account"
         )
         next_url = next_page_url(profile.path, cursors, statuses, page)
     return _answer(

@@ -34,6 +34,9 @@ export function enhance(root) {
   if (root.querySelector?.("form[data-compose]")) {
     import("./compose.js").then((m) => m.enhanceCompose(root));
   }
+  if (root.querySelector?.("[data-add-keyword]")) {
+    import("./filters.js").then((m) => m.enhanceFilterForm(root));
+  }
   enhancePush(root);
   enhanceReload(root);
   enhanceShared(root);
