@@ -1,6 +1,7 @@
 """Settings › Filters in a real browser: a filter made on the page (a keyword row added in
 place by "Add keyword") collapses a followed person's post on Home under the filter's
-title, and "Show anyway" reveals it, its Like button with it; axe and screenshots of
+title, and "Show anyway" (or the like shortcut, which does not like it unseen) reveals
+it, its Like button with it; axe and screenshots of
 the list and the form at both sizes. (Over HTTP: tests/test_web_filters.py.)"""
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ def test_a_filter_made_on_the_page_collapses_a_home_post(
         expect(article.get_by_text("Who saw the finale")).to_be_hidden()
         article.evaluate("a => a.scrollIntoView({block: 'center'})")
         shoot(page, "filtered-post-phone")
+        # The like shortcut on a collapsed post shows it instead of liking it unseen.
+        article.evaluate("a => { a.tabIndex = -1; a.focus(); }")
+        page.keyboard.press("l")
+        expect(like).to_be_visible()
+        expect(like).to_have_attribute("aria-pressed", "false")
+        seen = api(web_server, gus, "GET", f"/api/v1/statuses/{warned['id']}")
+        assert seen["favourited"] is False
+        article.get_by_text("Hide again").click()
+        expect(like).to_be_hidden()
         article.get_by_text("Show anyway").click()
         expect(like).to_be_visible()
         expect(like).to_have_attribute("aria-pressed", "false")

@@ -46,8 +46,16 @@ function step(by) {
   moveTo(all[Math.min(Math.max(index + by, 0), all.length - 1)]);
 }
 
+// A post behind a filter's "Show anyway" is shown by the first l or s, not liked or
+// saved unseen.
 function press(selector) {
-  current()?.querySelector(selector)?.click();
+  const post = current();
+  const hidden = post?.querySelector("details.post-filtered:not([open])");
+  if (hidden) {
+    hidden.open = true;
+    return;
+  }
+  post?.querySelector(selector)?.click();
 }
 
 function helpDialog() {
