@@ -26,7 +26,7 @@ from shutter.notifications.schemas import (
     UnreadCountParams,
     marker_json,
 )
-from shutter.notifications.service import grouping
+from shutter.notifications.service import grouping, markers
 
 router = APIRouter()
 
@@ -164,7 +164,7 @@ async def get_markers(
     me: Annotated[Account, Depends(user("read:statuses"))],
     query: MarkerQueryParams = params(MarkerQueryParams),
 ) -> Response:
-    found = await service.markers(session, account_id=me.id, timelines=query.timeline or [])
+    found = await markers.markers_of(session, account_id=me.id, timelines=query.timeline or [])
     return json_response({m.timeline: marker_json(m) for m in found})
 
 
@@ -179,5 +179,5 @@ async def set_markers(
         for timeline, position in (("home", body.home), ("notifications", body.notifications))
         if position is not None
     }
-    saved = await service.do_set_markers(session, account_id=me.id, positions=positions)
+    saved = await markers.do_set_markers(session, account_id=me.id, positions=positions)
     return json_response({m.timeline: marker_json(m) for m in saved})

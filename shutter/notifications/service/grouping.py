@@ -20,7 +20,8 @@ from shutter.infra.errors import not_found
 from shutter.infra.ids import parse_id
 from shutter.infra.pagination import PageParams, paginate
 from shutter.notifications.models import Notification
-from shutter.notifications.service import Filters, last_read_id, visible_query
+from shutter.notifications.service import Filters, visible_query
+from shutter.notifications.service.markers import last_read_id
 
 SAMPLE_ACCOUNTS = 8
 # The keys this server makes: `ungrouped-<id>`, `<type>-<hour>`, `favourite-<post>-<hour>`.

@@ -23,7 +23,7 @@ from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.http import json_response
 from shutter.infra.pagination import PageParams
 from shutter.infra.params import params
-from shutter.notifications import service as notifications
+from shutter.notifications.service import markers
 from shutter.web.forms import CsrfForm
 from shutter.web.routing import done, web_router
 from shutter.web.session import SignedIn, SignedInPosted
@@ -34,7 +34,7 @@ NEW_LIMIT = 40
 
 
 async def last_read_id(session: AsyncSession, account_id: int) -> int | None:
-    found = await notifications.markers(session, account_id=account_id, timelines=["home"])
+    found = await markers.markers_of(session, account_id=account_id, timelines=["home"])
     return found[0].last_read_id if found else None
 
 
@@ -83,7 +83,7 @@ async def read_home(
     session: WriteSession,
 ) -> Response:
     assert web.account is not None
-    saved = await notifications.do_set_markers(
+    saved = await markers.do_set_markers(
         session, account_id=web.account.id, positions={"home": form.last_read_id}
     )
     return done(request, "/home", {"last_read_id": str(saved[0].last_read_id)})

@@ -32,7 +32,7 @@ from shutter.infra.pagination import PageParams
 from shutter.infra.params import params
 from shutter.notifications import render as notification_render
 from shutter.notifications import service as notifications
-from shutter.notifications.service import grouping, requests
+from shutter.notifications.service import grouping, markers, requests
 from shutter.notifications.streaming import sse_response
 from shutter.notifications.streams import resolve_stream
 from shutter.web.routing import web_router
@@ -149,7 +149,7 @@ async def notifications_page(
 ) -> Response:
     account = web.account
     assert account is not None
-    read_up_to = await notifications.last_read_id(
+    read_up_to = await markers.last_read_id(
         session, account_id=account.id, timeline="notifications"
     )
     found = await grouping.list_groups(
@@ -161,7 +161,7 @@ async def notifications_page(
     if page.max_id is None and newest > read_up_to:
         # Seen: the marker moves as POST /api/v1/markers moves it.
         async with ctx.db.write() as writing:
-            await notifications.do_set_markers(
+            await markers.do_set_markers(
                 writing, account_id=account.id, positions={"notifications": str(newest)}
             )
         web.unread = 0
