@@ -6,8 +6,10 @@ jobs, decrypted by the local receiver). The browser side is tests/web/test_web_p
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -18,6 +20,11 @@ from tests.support.credentials import PASSWORD
 from tests.support.push_receiver import PushReceiver
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+MODULE_SCRIPT = re.compile(r'<script type="module" src="([^"]+)">')
+# Static and dynamic imports of a module: `import … from "./x.js"`, `import("./x.js")`.
+IMPORTED = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\./[\w-]+\.js)["']""")
+# The issue's budget for the feed page's JavaScript, compressed.
+FEED_SCRIPT_BUDGET = 50 * 1024
 JSON = {"Accept": "application/json"}
 
 
@@ -98,6 +105,30 @@ async def test_worker_and_manifest_do_not_count_against_the_rate_limit(
     answer = await client.get("/sw.js")
     assert "x-ratelimit-remaining" not in answer.headers
     assert "x-ratelimit-remaining" not in (await client.get("/manifest.webmanifest")).headers
+
+
+async def test_the_feed_page_ships_at_most_50_kb_of_javascript_compressed(
+    client: httpx.AsyncClient,
+) -> None:
+    """Every module Home can load (its entry module and everything that imports,
+    statically or on demand), fetched as the browser would, gzip-compressed."""
+    await sign_up(client, "ana")
+    await _web_session(client, "ana")
+    home = await client.get("/home")
+    entries = MODULE_SCRIPT.findall(home.text)
+    assert entries, "Home names no module"
+    seen: dict[str, int] = {}
+    waiting = list(entries)
+    while waiting:
+        url = waiting.pop()
+        if url in seen:
+            continue
+        answer = await client.get(url)
+        assert answer.status_code == 200, url
+        seen[url] = len(gzip.compress(answer.content, 9))
+        waiting += [urljoin(url, found) for found in IMPORTED.findall(answer.text)]
+    assert len(seen) > 5  # the imports were followed
+    assert sum(seen.values()) <= FEED_SCRIPT_BUDGET, seen
 
 
 async def test_offline_page_needs_no_session(client: httpx.AsyncClient) -> None:
