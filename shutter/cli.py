@@ -37,6 +37,11 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_CONFIG = 2
+# An idle keep-alive connection stays open this long. uvicorn's default (5 s) races
+# clients that poll every 5 s on one connection (Mastodon.py waiting for media does): the
+# server closes the connection as the next request is sent on it. Longer than nginx's
+# upstream keep-alive (60 s) so the proxy, not the server, always closes first.
+KEEP_ALIVE_SECONDS = 75
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
@@ -153,6 +158,7 @@ def serve(
         # names the client, so a client cannot choose its own rate-limit bucket.
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

@@ -7,9 +7,11 @@ dies mid-job loses nothing, and a job that keeps failing ends dead with its erro
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +60,20 @@ def test_serve_on_a_fresh_var_dir_creates_and_migrates_the_database(tmp_path: Pa
         assert "compatible; Shutter" in instance.json()["version"]
         # The server's own port is in its links when nobody set SHUTTER_BASE_URL otherwise.
         assert instance.json()["uri"] == server.url.split("://", 1)[1]
+
+
+def test_serve_keeps_an_idle_connection_open_past_a_five_second_poll(tmp_path: Path) -> None:
+    # Mastodon.py polls media every 5 s on one keep-alive connection; a server that drops
+    # idle connections at 5 s closes it just as the next request goes out.
+    with start_server("", tmp_path / "var") as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(request)
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+            time.sleep(6)
+            connection.sendall(request)
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
 
 
 def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
