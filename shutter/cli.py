@@ -42,6 +42,10 @@ EXIT_CONFIG = 2
 # server closes the connection as the next request is sent on it. Longer than nginx's
 # upstream keep-alive (60 s) so the proxy, not the server, always closes first.
 KEEP_ALIVE_SECONDS = 75
+# On SIGTERM (or Ctrl-C) requests in flight get this long to finish. Streams never finish
+# by themselves: without a bound, one open browser tab held `shutter serve` forever. Their
+# clients reconnect (EventSource does so itself), behind a load balancer to another process.
+SHUTDOWN_GRACE_SECONDS = 5
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> NoReturn:
@@ -159,6 +163,7 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 
 

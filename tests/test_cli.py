@@ -6,8 +6,10 @@ dies mid-job loses nothing, and a job that keeps failing ends dead with its erro
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import http.client
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,12 +24,15 @@ import pytest
 from sqlalchemy import select, update
 
 from shutter.assembly import create_context
+from shutter.cli import SHUTDOWN_GRACE_SECONDS
 from shutter.feed import service as feed_service
 from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow
 from shutter.infra.jobs import DEAD, Job, JobKind, claim, drain, enqueue, handles
 from tests import conftest
+from tests.support.api import sign_up
 from tests.support.live import run_shutter, shutter_env, start_server
+from tests.support.streams import open_sse
 
 PASSWORD = "correct horse battery"
 
@@ -66,14 +71,29 @@ def test_serve_keeps_an_idle_connection_open_past_a_five_second_poll(tmp_path: P
     # Mastodon.py polls media every 5 s on one keep-alive connection; a server that drops
     # idle connections at 5 s closes it just as the next request goes out.
     with start_server("", tmp_path / "var") as server:
-        host, port = server.url.removeprefix("http://").split(":")
-        request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
-        with socket.create_connection((host, int(port)), timeout=10) as connection:
-            connection.sendall(request)
-            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
-            time.sleep(6)
-            connection.sendall(request)
-            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+        connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=10)
+        for pause in (0, 6):
+            time.sleep(pause)
+            connection.request("GET", "/healthz")  # on the same socket: no reconnection
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, b'{"status":"ok"}')
+        connection.close()
+
+
+async def test_serve_stops_on_sigterm_while_a_stream_is_open(tmp_path: Path) -> None:
+    with start_server("", tmp_path / "var") as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+            ana = await sign_up(client, "ana")
+            async with open_sse(client, "/api/v1/streaming/user", ana.headers) as lines:
+                started = time.monotonic()
+                server.process.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(server.process.wait, 15)
+                assert time.monotonic() - started < SHUTDOWN_GRACE_SECONDS + 3
+                async with asyncio.timeout(1):
+                    # Cut mid-stream (the grace ran out): clients see the end and reconnect.
+                    with contextlib.suppress(httpx.TransportError):
+                        async for _line in lines:
+                            pass
 
 
 def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
