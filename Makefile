@@ -32,8 +32,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/shutter serve --host $(HOST) --port $(PORT)
 
+# Two processes (pytest-xdist), a test file each at a time: the suite waits on servers,
+# browsers and subprocesses much of the time (docs/decisions/0019-parallel-tests.md).
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The website's screenshots at 375x812 and 1280x800, light and dark, refreshed into
 # docs/screenshots/ (every test run also saves them in var/screenshots/, git-ignored).

@@ -397,6 +397,7 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     "POST /web/markers/home": lambda w, n: Call(_WEB, {"last_read_id": str(w.base.status_id)}),
     # Profiles (shutter/web/pages/profile_actions.py): Ana acts on Bob.
     "POST /web/accounts/{account_id}/follow": lambda w, n: Call(_WEB, {"follow": "true"}),
+    "POST /web/suggestions/{account_id}/dismiss": lambda w, n: Call(_WEB),
     "POST /web/accounts/{account_id}/block": lambda w, n: Call(_WEB, {"blocked": "true"}),
     "POST /web/accounts/{account_id}/mute": lambda w, n: Call(_WEB, {"muted": "true"}),
     "POST /web/accounts/{account_id}/report": lambda w, n: Call(
@@ -727,6 +728,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /web/push/unsubscribe": _web_member_form,
     "POST /web/markers/home": _web_member_form,
     "POST /web/accounts/{account_id}/follow": _web_member_form,
+    "POST /web/suggestions/{account_id}/dismiss": _web_member_form,
     "POST /web/accounts/{account_id}/block": _web_member_form,
     "POST /web/accounts/{account_id}/mute": _web_member_form,
     "POST /web/accounts/{account_id}/report": _web_member_form,

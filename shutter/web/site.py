@@ -26,6 +26,7 @@ from shutter.web.pages import (
     sessions,
     settings,
     settings_account,
+    suggestions,
 )
 
 # Matched before the API's routers (shutter/app.py): only GET /home, which no API
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     profiles.router,
     profile_actions.router,
     discover.router,
+    suggestions.router,
     lists.router,
     pwa.router,
     admin.router,

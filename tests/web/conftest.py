@@ -1,7 +1,7 @@
 """Browser tests of the website: a real `shutter serve` and Debian's Chromium.
 
 `web_server` starts the embedded profile (SQLite, in-process workers) once per module
-on a free 127.0.0.1 port; `browser` is one headless Chromium for the session (launched
+on a free 127.0.0.1 port; `browser` is one headless Chromium per module (launched
 from /usr/bin/chromium with --no-sandbox: browser downloads are never used, never run
 `playwright install`); `open_page` gives a page in a fresh context (cookies of its own)
 at a size and colour scheme. Without /usr/bin/chromium these tests skip with one
@@ -42,7 +42,10 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
         yield server
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the
+# test thread while it is open, and an async test after it on the same pytest-xdist
+# worker could not start its own.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     _need_chromium()
     with sync_playwright() as playwright:

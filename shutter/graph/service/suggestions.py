@@ -2,7 +2,9 @@
 
 Suggestions come first from friends of friends (accounts followed by the accounts the
 viewer follows, ranked by how many of them follow each), then from the instance's most
-followed accounts. Never the viewer, anyone they follow or asked to follow, blocked
+followed accounts, and for the website then from the accounts that posted lately: on a
+new instance nobody follows anybody yet, and the first people need to find each other.
+Never the viewer, anyone they follow or asked to follow, blocked
 either way, muted, dismissed for good, or not listed in public places (policies).
 """
 
@@ -22,6 +24,7 @@ from shutter.infra.db import insert_ignoring_conflicts, utcnow
 
 FRIENDS_OF_FRIENDS = "friends_of_friends"
 MOST_FOLLOWED = "most_followed"
+RECENTLY_ACTIVE = "recently_active"
 FRIENDS_SAMPLE = 200
 
 
@@ -52,7 +55,11 @@ def _listed() -> Select[int]:
     return select(Account.id).where(policies.account_shown_sql() & Account.silenced_at.is_(None))
 
 
-async def suggestions(session: AsyncSession, *, viewer_id: int, limit: int) -> list[Suggestion]:
+async def suggestions(
+    session: AsyncSession, *, viewer_id: int, limit: int, include_active: bool = False
+) -> list[Suggestion]:
+    """Whom the viewer might follow, best first; `include_active` fills up with accounts
+    that posted lately (the website; Mastodon's API has no such source)."""
     excluded = _excluded(viewer_id)
     # The viewer's most recent follows only: each brings all its own follows into the
     # count, and a few hundred say enough about whom the viewer is after.
@@ -94,8 +101,28 @@ async def suggestions(session: AsyncSession, *, viewer_id: int, limit: int) -> l
                 .limit(limit - len(friends))
             )
         )
-    found = await accounts.accounts_by_ids(session, set(friends) | set(popular))
-    picked = [(i, FRIENDS_OF_FRIENDS) for i in friends] + [(i, MOST_FOLLOWED) for i in popular]
+    active: list[int] = []
+    if include_active and len(friends) + len(popular) < limit:
+        active = list(
+            await session.scalars(
+                select(Account.id)
+                .where(
+                    Account.id.in_(_listed())
+                    & (Account.id != viewer_id)
+                    & Account.id.not_in(excluded)
+                    & Account.last_status_at.is_not(None)
+                    & Account.id.not_in(friends + popular)
+                )
+                .order_by(Account.last_status_at.desc(), Account.id.desc())
+                .limit(limit - len(friends) - len(popular))
+            )
+        )
+    found = await accounts.accounts_by_ids(session, {*friends, *popular, *active})
+    picked = [
+        *((i, FRIENDS_OF_FRIENDS) for i in friends),
+        *((i, MOST_FOLLOWED) for i in popular),
+        *((i, RECENTLY_ACTIVE) for i in active),
+    ]
     return [Suggestion(found[i], [source]) for i, source in picked if i in found]
 
 

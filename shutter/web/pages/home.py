@@ -19,6 +19,7 @@ from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.pagination import DEFAULT_LIMIT, PageParams
 from shutter.infra.params import params
 from shutter.web.pages.home_live import caught_up_at, last_read_id
+from shutter.web.pages.suggestions import FEW, suggested
 from shutter.web.routing import web_router
 from shutter.web.session import FRAGMENT_HEADER, SignedInUncounted, whole_page
 from shutter.web.templating import render
@@ -57,10 +58,17 @@ async def home(
     else:
         statuses, cursors = await feed_home.home_page(session, ctx, viewer=web.account, page=page)
         last_read = await last_read_id(session, account_id)
+    first_page = page.max_id is None
     context = {
         "posts": statuses,
+        # A new person's empty Home shows whom to follow.
+        "suggested": (
+            await suggested(session, ctx, account_id, FEW)
+            if first_page and not statuses and whole_page(request)
+            else []
+        ),
         "next_url": next_page_url("/home", cursors, statuses, page),
-        "first_page": page.max_id is None,
+        "first_page": first_page,
         "return_to": "/home",
         "last_read_id": last_read,
         "caught_up_at": caught_up_at(statuses, last_read, before=page.max_id),

@@ -8,7 +8,8 @@ import { paintBlurhashes } from "./blurhash.js";
 import { enhanceCarousels } from "./carousel.js";
 import { enhanceFeed } from "./feed.js";
 import { enhanceAvatarCrop } from "./avatar.js";
-import { enhanceFollow } from "./follow.js";
+import { enhanceDismiss, enhanceFollow } from "./follow.js";
+import { enhanceRail } from "./rail.js";
 import { enhanceSearch } from "./search.js";
 import { enhancePush, enhanceReload, registerWorker } from "./pwa.js";
 import { enhanceShared } from "./share.js";
@@ -28,6 +29,7 @@ export function enhance(root) {
   enhanceConfirms(root);
   enhanceDoubleTap(root);
   enhanceFollow(root);
+  enhanceDismiss(root);
   enhanceSearch(root);
   enhanceAvatarCrop(root);
   // Compose's module is loaded only where its form is, to keep the feed's script small.
@@ -45,5 +47,6 @@ export function enhance(root) {
 enhance(document);
 enhanceFeed(document, enhance);
 enhanceHome(document, enhance, enhanceFeed);
+enhanceRail(document, enhance);
 registerWorker();
 installShortcuts();

@@ -2,7 +2,7 @@
 // whose button asks for `follow=true|false` and is named "Follow", "Following" or
 // "Requested". After the server's answer (a Relationship, as the API gives it) the
 // button shows what the server reports. Without scripts the form posts and the profile
-// comes back.
+// comes back. A suggestion's "Remove" form [data-dismiss] takes its row away.
 
 import { announce, postForm } from "./http.js";
 
@@ -30,6 +30,27 @@ export function enhanceFollow(root) {
         announce(error.message);
       } finally {
         button.removeAttribute("aria-busy");
+      }
+    });
+  }
+}
+
+export function enhanceDismiss(root) {
+  for (const form of root.querySelectorAll("form[data-dismiss]")) {
+    if (form.dataset.enhanced) continue;
+    form.dataset.enhanced = "1";
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const row = form.closest("li");
+      // Focus moves on to the next person (or the list's heading) before the row goes.
+      const next = row?.nextElementSibling?.querySelector("a") ?? row?.closest("section, aside")?.querySelector("a");
+      try {
+        await postForm(form);
+        next?.focus();
+        row?.remove();
+        announce("Suggestion removed");
+      } catch (error) {
+        announce(error.message);
       }
     });
   }
