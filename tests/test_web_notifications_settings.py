@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from shutter.infra.context import AppContext
-from tests.support.api import post_photo, sign_up
+from tests.support.api import follow, post_photo, sign_up
 from tests.support.credentials import PASSWORD
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -62,6 +62,26 @@ async def test_likes_grouped_unread_named_and_marked_read(
     assert 'aria-label="Notifications,' not in again.text
     markers = await client.get("/api/v1/markers?timeline[]=notifications", headers=ana.headers)
     assert markers.json()["notifications"]["last_read_id"]
+
+
+async def test_a_message_a_mention_and_a_comment_each_say_what_they_are(
+    client: httpx.AsyncClient, run_jobs: Callable[[], Awaitable[int]]
+) -> None:
+    ana, ben = await sign_up(client, "ana"), await sign_up(client, "ben")
+    post = await post_photo(client, ana, "Dusk")
+    await follow(client, ana, ben)  # else the private message waits among filtered ones
+    await post_photo(client, ben, "@ana look at this")
+    for body in (
+        {"status": "@ana the lake tomorrow?", "visibility": "direct"},
+        {"status": "Lovely light", "in_reply_to_id": post["id"]},
+    ):
+        sent = await client.post("/api/v1/statuses", headers=ben.headers, json=body)
+        assert sent.status_code == 200, sent.text
+    await run_jobs()
+    await _web_log_in(client, "ana")
+    page = (await client.get("/notifications")).text
+    for says in ("sent you a message", "mentioned you", "commented"):
+        assert page.count(says) == 1, says
 
 
 async def test_settings_refusals_show_the_form_again_and_change_nothing(

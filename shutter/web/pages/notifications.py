@@ -122,8 +122,11 @@ def note_views(body: dict[str, Any], *, read_up_to: int) -> list[NoteView]:
                 note.thumb_alt = media[0].get("description") or ""
             if kind == notifications.MENTION:
                 note.excerpt = _text_of(status.get("content") or "")
-                # Mastodon's type for a reply is a mention; on Shutter it is a comment.
-                if status.get("in_reply_to_id"):
+                # Mastodon's type for a reply and a private message is a mention; on
+                # Shutter they are a comment and a message.
+                if status.get("visibility") == "direct":
+                    note.says = "sent you a message"
+                elif status.get("in_reply_to_id"):
                     note.says = "commented"
             if status.get("filtered"):
                 # Its words and picture stay behind the filter; the post page reveals them.
