@@ -305,6 +305,40 @@ async def test_warned_posts_collapse_and_hidden_ones_are_left_out(
     assert "did you watch" not in notes  # the mention's words stay behind the filter
 
 
+async def test_the_post_pages_comments_follow_the_thread_filters(
+    client: httpx.AsyncClient,
+) -> None:
+    ana, bo = await sign_up(client, "ana"), await sign_up(client, "bo")
+    post = await post_photo(client, ana, "Lake at dusk")
+    for words in ("Lovely light", "the finale was a let-down", "Election tonight"):
+        answer = await client.post(
+            "/api/v1/statuses",
+            headers=bo.headers,
+            json={"status": words, "in_reply_to_id": post["id"]},
+        )
+        assert answer.status_code == 200, answer.text
+    csrf = await _web_log_in(client, "ana")
+    for form in (
+        _form(csrf, title="TV", keywords=[{"keyword": "finale"}], contexts=("thread",)),
+        _form(
+            csrf,
+            title="Politics",
+            keywords=[{"keyword": "election"}],
+            contexts=("thread",),
+            action="hide",
+        ),
+        _form(csrf, title="Home only", keywords=[{"keyword": "lovely"}], contexts=("home",)),
+    ):
+        assert (await _posted(client, "/web/settings/filters", form)).status_code == 303
+    page = (await client.get(f"/@ana/{post['id']}")).text
+    comments = page.split('id="comments"', 1)[1]
+    assert "Election tonight" not in comments
+    assert comments.count("<details") == 1
+    warned = comments.split("<details", 1)[1].split("</details>", 1)[0]
+    assert "A comment hidden by your filter: TV" in warned and "the finale" in warned
+    assert "Lovely light" in comments.split("<details", 1)[0]  # filtered on Home only
+
+
 def _article(html: str, post_id: str) -> str:
     start = html.index(f'<article class="post" id="post-{post_id}"')
     return html[start : html.index("</article>", start)]

@@ -25,7 +25,7 @@ from shutter.infra.pagination import AccountPageParams
 from shutter.infra.params import params
 from shutter.posts import comments
 from shutter.posts import service as posts
-from shutter.posts.render import render_items, render_status
+from shutter.posts.render import render_items, render_status, viewer_filters
 from shutter.posts.schemas import HydratedPost, edit_json
 from shutter.posts.service import edits, likes
 from shutter.web.post_forms import CaptionForm, CommentForm, DeleteForm
@@ -55,7 +55,12 @@ async def _page_data(
     assert me is not None
     status = await render_status(session, ctx, item, viewer=me, filter_context="thread")
     thread = await comments.context(session, post_id=item.post.id, viewer=me)
-    replies = await render_items(session, ctx, thread.descendants, viewer=me)
+    # The viewer's `thread` filters, as GET …/context applies them: hidden comments
+    # leave, warned ones come with `filtered` and show collapsed.
+    filters = await viewer_filters(session, me)
+    replies = filters.apply(
+        await render_items(session, ctx, thread.descendants, viewer=me), "thread"
+    )
     own = item.author.id == me.id
     history: list[dict[str, Any]] = []
     if status.get("edited_at"):
