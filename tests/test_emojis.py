@@ -337,6 +337,45 @@ async def test_a_content_warning_uses_emojis_too(client: httpx.AsyncClient, admi
     assert [e["shortcode"] for e in edited.json()["emojis"]] == ["warn_sign"]
 
 
+async def test_edit_history_and_conversations_use_emojis_too(
+    client: httpx.AsyncClient, admin: User, run_jobs: Callable[[], Awaitable[int]]
+) -> None:
+    await _added(client, admin, "blobcat")
+    ana, bo = await sign_up(client, "ana"), await sign_up(client, "bo")
+    named = await client.patch(
+        "/api/v1/accounts/update_credentials", headers=ana.headers, data={"note": ":blobcat:"}
+    )
+    assert named.status_code == 200
+    photo = await post_photo(client, ana, "before")
+    edited = await client.put(
+        f"/api/v1/statuses/{photo['id']}",
+        headers=ana.headers,
+        json={
+            "status": "after :blobcat:",
+            "media_ids": [m["id"] for m in photo["media_attachments"]],
+        },
+    )
+    assert edited.status_code == 200, edited.text
+    history = (await client.get(f"/api/v1/statuses/{photo['id']}/history")).json()
+    for version in history:
+        assert_entity("StatusEdit", version)
+    assert [[e["shortcode"] for e in v["emojis"]] for v in history] == [[], ["blobcat"]]
+    assert [e["shortcode"] for e in history[0]["account"]["emojis"]] == ["blobcat"]
+
+    sent = await client.post(
+        "/api/v1/statuses",
+        headers=ana.headers,
+        json={"status": "@bo :blobcat: tonight?", "visibility": "direct"},
+    )
+    assert sent.status_code == 200, sent.text
+    await run_jobs()
+    [conversation] = (await client.get("/api/v1/conversations", headers=bo.headers)).json()
+    assert_entity("Conversation", conversation)
+    assert [e["shortcode"] for e in conversation["last_status"]["emojis"]] == ["blobcat"]
+    [with_ana] = conversation["accounts"]
+    assert [e["shortcode"] for e in with_ana["emojis"]] == ["blobcat"]
+
+
 async def test_the_media_sweep_leaves_emoji_files_alone(
     client: httpx.AsyncClient, admin: User, ctx: AppContext
 ) -> None:

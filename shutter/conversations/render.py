@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from shutter import policies
 from shutter.accounts import service as accounts
 from shutter.accounts.models import Account
-from shutter.accounts.schemas import account_json
+from shutter.accounts.render import render_accounts
 from shutter.conversations import service
 from shutter.conversations.models import Conversation
 from shutter.conversations.schemas import conversation_json
@@ -38,10 +38,10 @@ async def render_conversations(
     visible = [i for i in items if policies.may_see_post(i.post, i.author, relations)]
     bodies = await render_items(session, ctx, visible, viewer=viewer)
     statuses = {item.post.id: body for item, body in zip(visible, bodies, strict=True)}
+    seen = [a for a in found.values() if policies.may_see_author(a, relations)]
     shown = {
-        account_id: account_json(account, ctx.settings)
-        for account_id, account in found.items()
-        if policies.may_see_author(account, relations)
+        account.id: body
+        for account, body in zip(seen, await render_accounts(ctx, seen), strict=True)
     }
     return [
         conversation_json(

@@ -23,10 +23,10 @@ from shutter.posts.engagement_api import router as engagement_router
 from shutter.posts.lookup_api import router as lookup_router
 from shutter.posts.marks_api import router as marks_router
 from shutter.posts.models import Pin, Post
-from shutter.posts.render import page_of_statuses, render_status
+from shutter.posts.render import page_of_statuses, render_edits, render_status
 from shutter.posts.scheduled_api import router as scheduled_router
 from shutter.posts.scheduled_api import schedule_status
-from shutter.posts.schemas import CreatePostParams, EditPostParams, edit_json, status_json
+from shutter.posts.schemas import CreatePostParams, EditPostParams, status_json
 from shutter.posts.service import edits, pins
 from shutter.posts.tags_api import router as tags_router
 
@@ -122,7 +122,7 @@ async def status_history(
     ctx: Ctx, session: ReadSession, viewer: Viewer, status_id: int
 ) -> Response:
     item, versions = await edits.edit_history(session, post_id=status_id, viewer=viewer)
-    return json_response([edit_json(edit, item, ctx.settings) for edit in versions])
+    return json_response(await render_edits(ctx, item, versions))
 
 
 @router.get("/api/v1/statuses/{status_id:id}/source")

@@ -28,8 +28,8 @@ from shutter.infra.context import AppContext
 from shutter.infra.db import utcnow, writing
 from shutter.infra.pagination import PageParams, PageShape, paginate, paginate_bound
 from shutter.infra.prepared import Along, fetch_along, reusable
-from shutter.posts.models import Bookmark, ConversationMute, Like, Pin, Post
-from shutter.posts.schemas import HydratedPost, status_json
+from shutter.posts.models import Bookmark, ConversationMute, Like, Pin, Post, PostEdit
+from shutter.posts.schemas import HydratedPost, edit_json, status_json
 from shutter.posts.service import hydrate
 from shutter.posts.service.likes import ViewerFlags, viewer_flags
 
@@ -392,3 +392,12 @@ async def cached_statuses(
         await ctx.cache.set_many(fresh)
     bodies = [found.get(key) or fresh[key] for key in keys]
     return (await current_emojis(ctx)).fill_statuses(bodies)  # after the cache: emojis/catalog.py
+
+
+async def render_edits(
+    ctx: AppContext, item: HydratedPost, versions: list[PostEdit]
+) -> list[dict[str, Any]]:
+    """A post's versions as StatusEdit entities, oldest first, with the custom emojis
+    their texts use (GET …/history and the post page's history)."""
+    emojis = await current_emojis(ctx)
+    return [emojis.fill_status(edit_json(version, item, ctx.settings)) for version in versions]

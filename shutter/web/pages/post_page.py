@@ -25,8 +25,8 @@ from shutter.infra.pagination import AccountPageParams
 from shutter.infra.params import params
 from shutter.posts import comments
 from shutter.posts import service as posts
-from shutter.posts.render import render_items, render_status, viewer_filters
-from shutter.posts.schemas import HydratedPost, edit_json
+from shutter.posts.render import render_edits, render_items, render_status, viewer_filters
+from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import edits, likes
 from shutter.web.post_forms import CaptionForm, CommentForm, DeleteForm
 from shutter.web.routing import done, web_router
@@ -65,7 +65,7 @@ async def _page_data(
     history: list[dict[str, Any]] = []
     if status.get("edited_at"):
         _, versions = await edits.edit_history(session, post_id=item.post.id, viewer=me)
-        history = [edit_json(v, item, ctx.settings) for v in versions]
+        history = await render_edits(ctx, item, versions)
         history.reverse()  # newest first, as the page reads
     return {
         "p": post_view(status),
