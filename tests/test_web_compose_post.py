@@ -122,6 +122,49 @@ async def test_scripts_upload_then_share_with_alt_texts_and_focus(
     assert suggest.status_code == 200
 
 
+async def test_a_comments_url_opens_its_post_and_a_reply_answers_the_comment(
+    client: httpx.AsyncClient,
+) -> None:
+    ana, ben, cy = [await sign_up(client, n) for n in ("ana", "ben", "cy")]
+    status = await post_photo(client, ana, "Lake at dusk")
+    path = f"/@ana/{status['id']}"
+    comment = await client.post(
+        "/api/v1/statuses",
+        headers=ben.headers,
+        json={"status": "Lovely light", "in_reply_to_id": status["id"]},
+    )
+    assert comment.status_code == 200, comment.text
+    comment_id = comment.json()["id"]
+    csrf = await as_web(client, cy, path)
+    # Apps and notifications link to a comment's own URL: it opens the post at the comment.
+    opened = await client.get(f"/@ben/{comment_id}")
+    assert opened.status_code == 303
+    assert opened.headers["location"] == f"{path}#comment-{comment_id}"
+    assert (await client.get(f"/@ana/{comment_id}")).status_code == 404  # not ana's words
+
+    page = await client.get(path)
+    assert f'href="{path}?reply_to={comment_id}#comment-text">Reply' in page.text
+    replying = await client.get(f"{path}?reply_to={comment_id}")
+    assert "Replying to @ben" in replying.text
+    assert f'action="/web/posts/{comment_id}/comment"' in replying.text
+    assert 'value="@ben " aria-describedby="replying-to" autofocus data-reply-field' in replying.text
+    for stray in ("999999", "abc", status["id"]):  # none of the page's comments: a comment
+        plain = await client.get(f"{path}?reply_to={stray}")
+        assert plain.status_code in (200, 422) and "Replying to" not in plain.text
+
+    answered = await client.post(
+        f"/web/posts/{comment_id}/comment", data={"csrf": csrf, "status": "@ben agreed"}
+    )
+    assert answered.status_code == 303
+    answer_id = answered.headers["location"].rsplit("#comment-", 1)[1]
+    assert answered.headers["location"] == f"{path}#comment-{answer_id}"
+    page = await client.get(path)
+    assert f'<li class="comment comment-answer" id="comment-{answer_id}">' in page.text
+    assert f'<li class="comment" id="comment-{comment_id}">' in page.text
+    context = await client.get(f"/api/v1/statuses/{answer_id}", headers=cy.headers)
+    assert context.json()["in_reply_to_id"] == comment_id
+
+
 async def test_post_page_comment_edit_history_and_delete(
     client: httpx.AsyncClient, ctx: AppContext
 ) -> None:

@@ -180,6 +180,35 @@ def test_hostile_caption_and_comment_render_inert(
     assert ana_page.evaluate("window.pwned") is None
 
 
+def test_reply_to_a_comment_and_open_a_comments_own_link(
+    world: World, open_page: OpenPage, web_server: LiveServer
+) -> None:
+    status = _post(web_server, world, "Talk to me")
+    comment = api(
+        web_server,
+        world.ben,
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "Where is this?", "in_reply_to_id": status["id"]},
+    )
+    page = _open(open_page, world.ana_state, status)
+    page.get_by_role("link", name="Reply to ben").click()
+    expect(page.get_by_text("Replying to @ben")).to_be_visible()
+    field = page.get_by_label("Add a comment")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("@ben ")
+    page.keyboard.type("the lake by the mill")
+    page.get_by_role("button", name="Post", exact=True).click()  # ana also has "Delete post"
+    answer = page.locator(".comment-answer").filter(has_text="the lake by the mill")
+    expect(answer).to_contain_text("@ben the lake by the mill")  # typed after the name
+    expect(page.get_by_text("Replying to @ben")).to_have_count(0)
+    shoot(page, "post-reply-phone")
+    # The answer's own URL, as an app or a notification links to it, opens the post there.
+    page.goto(f"/@ben/{comment['id']}")
+    expect(page).to_have_url(re.compile(rf"/@ana/{status['id']}#comment-{comment['id']}$"))
+    expect(page.locator(f"#comment-{comment['id']}")).to_be_in_viewport()
+
+
 def test_a_comment_under_another_name_is_not_found(
     world: World, open_page: OpenPage, web_server: LiveServer
 ) -> None:

@@ -22,14 +22,14 @@ from shutter.infra.context import AppContext
 from shutter.infra.deps import Ctx, ReadSession, WriteSession
 from shutter.infra.errors import not_found
 from shutter.infra.pagination import AccountPageParams
-from shutter.infra.params import params
+from shutter.infra.params import OptionalIdParam, QueryParams, params
 from shutter.posts import comments
 from shutter.posts import service as posts
 from shutter.posts.render import render_edits, render_items, render_status, viewer_filters
 from shutter.posts.schemas import HydratedPost
 from shutter.posts.service import edits, likes
 from shutter.web.post_forms import CaptionForm, CommentForm, DeleteForm
-from shutter.web.routing import done, web_router
+from shutter.web.routing import done, see_other, web_router
 from shutter.web.session import SignedIn, SignedInPosted, WebSession
 from shutter.web.templating import render
 from shutter.web.views import local_path, post_view
@@ -84,12 +84,45 @@ async def _page_data(
     }
 
 
+async def _top_of(session: AsyncSession, web: WebSession, item: HydratedPost) -> HydratedPost:
+    """The post a comment is under (itself for a post)."""
+    if item.post.root_id is None:
+        return item
+    return await posts.access_post(session, item.post.root_id, viewer=web.account)
+
+
+def _comment_path(top: HydratedPost, comment_id: int) -> str:
+    return f"{_post_path(top)}#comment-{comment_id}"
+
+
+class PostPageQuery(QueryParams):
+    reply_to: OptionalIdParam = None  # a comment to answer (the Reply link)
+
+
+def _replying_to(comments: list[dict[str, Any]], reply_to: str | None) -> dict[str, Any] | None:
+    """The shown comment the form answers, if the Reply link named one."""
+    return next((c["status"] for c in comments if c["status"]["id"] == reply_to), None)
+
+
 @router.get("/@{username}/{post_id:id}")
 async def post_page(
-    request: Request, ctx: Ctx, session: ReadSession, web: SignedIn, username: str, post_id: int
+    request: Request,
+    ctx: Ctx,
+    session: ReadSession,
+    web: SignedIn,
+    username: str,
+    post_id: int,
+    query: PostPageQuery = params(PostPageQuery),
 ) -> Response:
-    item = await _the_post(session, web, username, post_id)
+    item = await posts.access_post(session, post_id, viewer=web.account)
+    if item.author.username.lower() != username.lower():
+        raise not_found("Post")
+    if item.post.root_id is not None:
+        # A comment's URL (its Status `url`, which apps and notifications link to) opens
+        # the post it is under, at the comment.
+        return see_other(_comment_path(await _top_of(session, web, item), item.post.id))
     data = await _page_data(session, ctx, web, item)
+    data["replying_to"] = _replying_to(data["comments"], query.reply_to)
     return render(request, web, "pages/post.html", {**data, "return_to": data["p"].path})
 
 
@@ -147,9 +180,8 @@ async def add_comment(
         new=posts.NewPost(caption=form.status, media_ids=[], in_reply_to_id=str(status_id)),
     )
     body = await render_status(session, ctx, item, viewer=web.account)
-    top = parent if parent.post.root_id is None else None
-    to = _post_path(top) if top else local_path(body["url"])
-    return done(request, f"{to}#comment-{item.post.id}", body)
+    to = _comment_path(await _top_of(session, web, parent), item.post.id)
+    return done(request, to, body)
 
 
 @router.post("/web/posts/{status_id:id}/delete")
@@ -169,8 +201,7 @@ async def delete_post(
     if item.post.root_id is None:
         to = f"/@{web.account.username}"
     else:
-        root = await posts.access_post(session, item.post.root_id, viewer=web.account)
-        to = f"{_post_path(root)}#comments"
+        to = f"{_post_path(await _top_of(session, web, item))}#comments"
     return done(request, to, {"id": str(item.post.id), "location": to})
 
 
@@ -181,9 +212,7 @@ async def _ask_before_deleting(
     refused as deleting would be."""
     assert web.account is not None
     item, _ = await posts.deletable(session, actor=web.account, post_id=status_id)
-    root = item
-    if item.post.root_id is not None:
-        root = await posts.access_post(session, item.post.root_id, viewer=web.account)
+    root = await _top_of(session, web, item)
     what = "post" if item is root else "comment"
     question = (
         "Delete this post, its photos and its comments? This cannot be undone."

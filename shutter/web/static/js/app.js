@@ -4,6 +4,7 @@
 
 import { enhanceDoubleTap, enhanceToggles } from "./actions.js";
 import { enhanceConfirms } from "./confirm.js";
+import { enhanceReplyField } from "./comments.js";
 import { paintBlurhashes } from "./blurhash.js";
 import { enhanceCarousels } from "./carousel.js";
 import { enhanceFeed } from "./feed.js";
@@ -27,6 +28,7 @@ export function enhance(root) {
   enhanceCarousels(root);
   enhanceToggles(root);
   enhanceConfirms(root);
+  enhanceReplyField(root);
   enhanceDoubleTap(root);
   enhanceFollow(root);
   enhanceDismiss(root);
