@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -173,6 +175,34 @@ def api(server: LiveServer, person: Person, method: str, path: str, **kwargs: An
         answer = http.request(method, path, headers=person.headers, **kwargs)
         assert answer.status_code == 200, answer.text
         return answer.json()
+
+
+def api_until(
+    server: LiveServer,
+    person: Person,
+    path: str,
+    ready: Callable[[Any], bool],
+    *,
+    what: str,
+    within: float = 20,
+) -> Any:
+    """GET `path` as `person` until `ready(answer)` (jobs and fan-out run on their own
+    time); the answer, or fail after `within` seconds saying `what` never happened."""
+    deadline = time.monotonic() + within
+    while not ready(answer := api(server, person, "GET", path)):
+        assert time.monotonic() < deadline, f"not within {within:.0f} s: {what}"
+        time.sleep(0.2)
+    return answer
+
+
+def wait_for_home(server: LiveServer, person: Person, count: int) -> None:
+    api_until(
+        server,
+        person,
+        "/api/v1/timelines/home",
+        lambda posts: len(posts) >= count,
+        what=f"{person.username}'s home had {count} posts",
+    )
 
 
 # Palettes of the generated photos: sky top, sky bottom, sun, hills.

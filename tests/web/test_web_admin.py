@@ -12,7 +12,6 @@ admin's session on a server of their own.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from tests.web.support import (
     Person,
     api,
     api_person,
+    api_until,
     check_axe,
     log_in_in_browser,
     photo,
@@ -144,18 +144,6 @@ def test_a_user_is_refused(people: Staff, open_page: OpenPage) -> None:
         expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
 
 
-def _notifications(server: LiveServer, person: Person, kind: str) -> list[Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = [
-            n for n in api(server, person, "GET", "/api/v1/notifications") if n["type"] == kind
-        ]
-        if found:
-            return found
-        time.sleep(0.2)
-    return []
-
-
 def test_a_moderator_resolves_a_report_with_a_silence(
     people: Staff, open_page: OpenPage, web_server: LiveServer
 ) -> None:
@@ -177,8 +165,13 @@ def test_a_moderator_resolves_a_report_with_a_silence(
     expect(page.get_by_label("Notify the person by email")).to_be_checked()
     page.get_by_role("button", name="Apply action").click()
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
-    warnings = _notifications(web_server, people.ana, "moderation_warning")
-    assert warnings, "ana was never told"
+    api_until(
+        web_server,
+        people.ana,
+        "/api/v1/notifications",
+        lambda notes: any(n["type"] == "moderation_warning" for n in notes),
+        what="ana was told",
+    )
     page.goto(f"/admin/accounts/{people.ana.id}")
     expect(page.get_by_text("Limited", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Unlimit")).to_be_visible()

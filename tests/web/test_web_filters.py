@@ -7,7 +7,6 @@ the list and the form at both sizes. (Over HTTP: tests/test_web_filters.py.)"""
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import Browser, expect
 
@@ -21,6 +20,7 @@ from tests.web.support import (
     post_photos,
     shoot,
     sign_up_in_browser,
+    wait_for_home,
 )
 
 
@@ -41,10 +41,7 @@ def test_a_filter_made_on_the_page_collapses_a_home_post(
             web_server, fia, [(photo(2), "A dark ridge")], "Who saw the finale last night?"
         )
         post_photos(web_server, fia, [(photo(1), "Blue sky")], "Morning walk")
-        deadline = time.monotonic() + 20
-        while len(api(web_server, gus, "GET", "/api/v1/timelines/home")) < 2:
-            assert time.monotonic() < deadline, "the posts never reached gus's home"
-            time.sleep(0.2)
+        wait_for_home(web_server, gus, 2)
 
         page.goto("/settings")
         page.get_by_role("navigation", name="Settings sections").get_by_role(

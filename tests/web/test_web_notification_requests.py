@@ -6,7 +6,6 @@ another dismissed without scripts."""
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import Browser, expect
 
@@ -16,6 +15,7 @@ from tests.web.support import (
     Person,
     api,
     api_person,
+    api_until,
     check_axe,
     photo,
     post_photos,
@@ -25,10 +25,13 @@ from tests.web.support import (
 
 
 def _wait_for_requests(server: LiveServer, person: Person, count: int) -> None:
-    deadline = time.monotonic() + 20
-    while len(api(server, person, "GET", "/api/v1/notifications/requests")) < count:
-        assert time.monotonic() < deadline, f"{person.username} never had {count} requests"
-        time.sleep(0.2)
+    api_until(
+        server,
+        person,
+        "/api/v1/notifications/requests",
+        lambda requests: len(requests) >= count,
+        what=f"{person.username} had {count} requests",
+    )
 
 
 def test_filter_open_accept_and_dismiss(browser: Browser, web_server: LiveServer) -> None:

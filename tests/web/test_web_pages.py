@@ -8,7 +8,6 @@ and their posts through the API, as the compose page will later, once.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +21,14 @@ from tests.web.support import (
     Person,
     api,
     api_person,
+    api_until,
     check_axe,
     log_in_in_browser,
     photo,
     post_photos,
     shoot,
     sign_up_in_browser,
+    wait_for_home,
 )
 
 HOSTILE_NAME = "<b>Ana</b><img src=x onerror=y"  # 30 characters: the limit
@@ -43,15 +44,6 @@ class World:
     ben_state: Any
     carousel_post: dict[str, Any]
     hostile_post: dict[str, Any]
-
-
-def _wait_for_home(server: LiveServer, person: Person, count: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if len(api(server, person, "GET", "/api/v1/timelines/home")) >= count:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{person.username}'s home never had {count} posts")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +90,7 @@ def world(browser: Browser, web_server: LiveServer) -> World:
         [(photo(i), alt) for i, alt in enumerate(ALTS)],
         "Golden hour at the lake #sunset with @ben",
     )
-    _wait_for_home(web_server, ben, 4)
+    wait_for_home(web_server, ben, 4)
     return World(ana, ben, states["ana"], states["ben"], carousel, hostile)
 
 
@@ -470,10 +462,13 @@ def list_and_request(world: World, conversation: str, web_server: LiveServer) ->
     made = api(web_server, world.ben, "POST", "/api/v1/lists", json={"title": "Hill people"})
     members = {"account_ids": [world.ana.id]}
     api(web_server, world.ben, "POST", f"/api/v1/lists/{made['id']}/accounts", json=members)
-    deadline = time.monotonic() + 20
-    while not (waiting := api(web_server, world.ben, "GET", "/api/v1/notifications/requests")):
-        assert time.monotonic() < deadline, "cy's message never waited as a request"
-        time.sleep(0.2)
+    waiting = api_until(
+        web_server,
+        world.ben,
+        "/api/v1/notifications/requests",
+        bool,
+        what="cy's message waited as a request",
+    )
     return {"{list}": made["id"], "{request}": waiting[0]["id"]}
 
 

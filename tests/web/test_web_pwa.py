@@ -21,13 +21,13 @@ from tests.support.live import LiveServer
 from tests.web.conftest import DESKTOP, PHONE, OpenPage
 from tests.web.support import (
     Person,
-    api,
     api_person,
     check_axe,
     photo,
     post_photos,
     shoot,
     sign_up_in_browser,
+    wait_for_home,
 )
 
 
@@ -36,15 +36,6 @@ class World:
     ana: Person
     state: Any  # ana's signed-in cookies
     posts: list[dict[str, Any]]
-
-
-def _wait_for_home(server: LiveServer, person: Person, count: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if len(api(server, person, "GET", "/api/v1/timelines/home")) >= count:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{person.username}'s home never had {count} posts")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +50,7 @@ def world(browser: Browser, web_server: LiveServer) -> World:
         post_photos(web_server, ana, [(photo(i, 540, 675), f"Hills at dusk {i}")], f"Walk {i}")
         for i in range(5)
     ]
-    _wait_for_home(web_server, ana, 5)
+    wait_for_home(web_server, ana, 5)
     return World(ana=ana, state=state, posts=posts)
 
 
@@ -274,7 +265,7 @@ def test_new_posts_pill_instead_of_a_jump(
     pill = page.locator("[data-new-posts]")
     expect(pill).to_be_hidden()
     post_photos(web_server, world.ana, [(photo(4, 540, 675), "A new lake")], "Fresh")
-    _wait_for_home(web_server, world.ana, 6)
+    wait_for_home(web_server, world.ana, 6)
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(page.get_by_role("button", name="1 new post")).to_be_visible()
     assert page.locator("article").first.get_attribute("id") == top  # nothing moved
