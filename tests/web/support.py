@@ -70,58 +70,53 @@ def log_in_in_browser(page: Page, login: str, password: str = PASSWORD) -> None:
 # --- through the API (seeding what later pages will do in the browser) ---------------
 
 
+SCOPES = "read write follow"
+
+
+def _token(http: httpx.Client, grant: dict[str, str]) -> str:
+    """Register an app and get a token from it by `grant` (the grant type's fields)."""
+    app = http.post(
+        "/api/v1/apps",
+        data={
+            "client_name": "web tests",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": SCOPES,
+        },
+    ).json()
+    answer = http.post(
+        "/oauth/token",
+        data={
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "scope": SCOPES,
+            **grant,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
+
+
+def _person(http: httpx.Client, username: str, token: str) -> Person:
+    me = http.get("/api/v1/accounts/verify_credentials", headers=_bearer(token)).json()
+    return Person(username=username, token=token, id=me["id"])
+
+
 def api_person(server: LiveServer, username: str) -> Person:
     """An API token for an account signed up through the website (password grant)."""
     with httpx.Client(base_url=server.url) as http:
-        app = http.post(
-            "/api/v1/apps",
-            data={
-                "client_name": "web tests",
-                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                "scopes": "read write follow",
-            },
-        ).json()
-        answer = http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "username": username,
-                "password": PASSWORD,
-                "scope": "read write follow",
-            },
-        )
-        assert answer.status_code == 200, answer.text
-        token = answer.json()["access_token"]
-        me = http.get("/api/v1/accounts/verify_credentials", headers=_bearer(token)).json()
-    return Person(username=username, token=token, id=me["id"])
+        grant = {"grant_type": "password", "username": username, "password": PASSWORD}
+        return _person(http, username, _token(http, grant))
 
 
 def api_sign_up(server: LiveServer, username: str) -> Person:
     """Sign someone up through the API (quicker than the form, for people the test only
     needs to exist and post)."""
     with httpx.Client(base_url=server.url, timeout=30) as http:
-        app = http.post(
-            "/api/v1/apps",
-            data={
-                "client_name": "web tests",
-                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                "scopes": "read write follow",
-            },
-        ).json()
-        granted = http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "scope": "read write follow",
-            },
-        ).json()
+        app_token = _token(http, {"grant_type": "client_credentials"})
         made = http.post(
             "/api/v1/accounts",
-            headers=_bearer(granted["access_token"]),
+            headers=_bearer(app_token),
             data={
                 "username": username,
                 "email": f"{username}@example.com",
@@ -131,9 +126,7 @@ def api_sign_up(server: LiveServer, username: str) -> Person:
             },
         )
         assert made.status_code == 200, made.text
-        token = made.json()["access_token"]
-        me = http.get("/api/v1/accounts/verify_credentials", headers=_bearer(token)).json()
-    return Person(username=username, token=token, id=me["id"])
+        return _person(http, username, made.json()["access_token"])
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -11,9 +11,9 @@ either way, muted, dismissed for good, or not listed in public places (policies)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import ColumnElement, Select, UnaryExpression, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shutter import policies
@@ -55,6 +55,38 @@ def _listed() -> Select[int]:
     return select(Account.id).where(policies.account_shown_sql() & Account.silenced_at.is_(None))
 
 
+@dataclass
+class _Fill:
+    """Listed accounts, not yet picked nor excluded, up to the limit in all."""
+
+    session: AsyncSession
+    viewer_id: int
+    excluded: Select[tuple[int]]
+    picked: list[int]
+    limit: int
+
+    async def by(self, having: ColumnElement[bool], order: UnaryExpression[Any]) -> list[int]:
+        room = self.limit - len(self.picked)
+        if room <= 0:
+            return []
+        found = list(
+            await self.session.scalars(
+                select(Account.id)
+                .where(
+                    Account.id.in_(_listed())
+                    & (Account.id != self.viewer_id)
+                    & Account.id.not_in(self.excluded)
+                    & having
+                    & Account.id.not_in(self.picked)
+                )
+                .order_by(order, Account.id.desc())
+                .limit(room)
+            )
+        )
+        self.picked = self.picked + found
+        return found
+
+
 async def suggestions(
     session: AsyncSession, *, viewer_id: int, limit: int, include_active: bool = False
 ) -> list[Suggestion]:
@@ -85,38 +117,12 @@ async def suggestions(
             .limit(limit)
         )
     )
-    popular: list[int] = []
-    if len(friends) < limit:
-        popular = list(
-            await session.scalars(
-                select(Account.id)
-                .where(
-                    Account.id.in_(_listed())
-                    & (Account.id != viewer_id)
-                    & Account.id.not_in(excluded)
-                    & (Account.followers_count > 0)
-                    & Account.id.not_in(friends)
-                )
-                .order_by(Account.followers_count.desc(), Account.id.desc())
-                .limit(limit - len(friends))
-            )
-        )
+    # Then accounts ranked on their own, each source filling what the ones before left.
+    fill = _Fill(session, viewer_id, excluded, picked=friends, limit=limit)
+    popular = await fill.by(Account.followers_count > 0, Account.followers_count.desc())
     active: list[int] = []
-    if include_active and len(friends) + len(popular) < limit:
-        active = list(
-            await session.scalars(
-                select(Account.id)
-                .where(
-                    Account.id.in_(_listed())
-                    & (Account.id != viewer_id)
-                    & Account.id.not_in(excluded)
-                    & Account.last_status_at.is_not(None)
-                    & Account.id.not_in(friends + popular)
-                )
-                .order_by(Account.last_status_at.desc(), Account.id.desc())
-                .limit(limit - len(friends) - len(popular))
-            )
-        )
+    if include_active:
+        active = await fill.by(Account.last_status_at.is_not(None), Account.last_status_at.desc())
     found = await accounts.accounts_by_ids(session, {*friends, *popular, *active})
     picked = [
         *((i, FRIENDS_OF_FRIENDS) for i in friends),
