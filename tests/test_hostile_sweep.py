@@ -113,6 +113,7 @@ class SweepWorld:
             # are refused (404); tests/web/test_web_settings.py revokes for real.
             "token_id": "999999999999",
             "app_id": "999999999999",
+            "name": "sunset",  # a hashtag (the website's Follow on a hashtag's page)
         }
 
 
@@ -398,6 +399,7 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     # Profiles (shutter/web/pages/profile_actions.py): Ana acts on Bob.
     "POST /web/accounts/{account_id}/follow": lambda w, n: Call(_WEB, {"follow": "true"}),
     "POST /web/suggestions/{account_id}/dismiss": lambda w, n: Call(_WEB),
+    "POST /web/tags/{name}/follow": lambda w, n: Call(_WEB, {"follow": "true"}),
     "POST /web/accounts/{account_id}/block": lambda w, n: Call(_WEB, {"blocked": "true"}),
     "POST /web/accounts/{account_id}/mute": lambda w, n: Call(_WEB, {"muted": "true"}),
     "POST /web/accounts/{account_id}/report": lambda w, n: Call(
@@ -729,6 +731,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /web/markers/home": _web_member_form,
     "POST /web/accounts/{account_id}/follow": _web_member_form,
     "POST /web/suggestions/{account_id}/dismiss": _web_member_form,
+    "POST /web/tags/{name}/follow": _web_member_form,
     "POST /web/accounts/{account_id}/block": _web_member_form,
     "POST /web/accounts/{account_id}/mute": _web_member_form,
     "POST /web/accounts/{account_id}/report": _web_member_form,

@@ -5,7 +5,7 @@ static/js/search.js asks for the results alone (`X-Shutter-Fragment: search`) as
 person types. An empty box shows explore: the trending posts of the posts service
 (posts/trends.py, the ranking of GET /api/v1/trends/statuses). `/tags/<name>` is the grid
 of a hashtag's posts, through the page query of GET /api/v1/timelines/tag/:name.
-Following a hashtag is not offered: the API has no followed tags.
+Its Follow button and the list of followed hashtags are pages/followed_tags.py.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from shutter.posts import tags, trends
 from shutter.posts.models import PostTag
 from shutter.posts.render import page_of_statuses, render_page
 from shutter.posts.service.entities import find_tag
+from shutter.posts.text import is_tag_name
 from shutter.search import service as search_service
 from shutter.search.schemas import tag_json
 from shutter.web.pages.home import next_page_url
@@ -112,7 +113,15 @@ async def tag_page(
             filter_context="public",
         )
     found = await find_tag(session, name) if query is not None else None
+    # Its Tag entity, for Follow / Following; a name no post used yet may be followed too
+    # (following makes the tag, as Mastodon lets one).
+    tag_body: dict[str, Any] | None = None
+    if found is not None:
+        [tag_body] = await tags.tags_json(session, ctx.settings, [found], viewer=web.account)
+    elif is_tag_name(name):
+        tag_body = {"name": name, "following": False}
     context = {
+        "tag": tag_body,
         "name": found.display_name if found is not None else name,
         "posts": post_views(statuses),
         "next_url": next_page_url(request.url.path, cursors, statuses, page),
