@@ -400,6 +400,7 @@ BASELINES: dict[str, Callable[[SweepWorld, int], Call]] = {
     "POST /web/accounts/{account_id}/follow": lambda w, n: Call(_WEB, {"follow": "true"}),
     "POST /web/suggestions/{account_id}/dismiss": lambda w, n: Call(_WEB),
     "POST /web/tags/{name}/follow": lambda w, n: Call(_WEB, {"follow": "true"}),
+    "POST /web/posts/{status_id}/pin": lambda w, n: Call(_WEB, {"pinned": "false"}),
     "POST /web/accounts/{account_id}/block": lambda w, n: Call(_WEB, {"blocked": "true"}),
     "POST /web/accounts/{account_id}/mute": lambda w, n: Call(_WEB, {"muted": "true"}),
     "POST /web/accounts/{account_id}/report": lambda w, n: Call(
@@ -732,6 +733,7 @@ PREPARE: dict[str, Prepare] = {
     "POST /web/accounts/{account_id}/follow": _web_member_form,
     "POST /web/suggestions/{account_id}/dismiss": _web_member_form,
     "POST /web/tags/{name}/follow": _web_member_form,
+    "POST /web/posts/{status_id}/pin": _web_member_form,
     "POST /web/accounts/{account_id}/block": _web_member_form,
     "POST /web/accounts/{account_id}/mute": _web_member_form,
     "POST /web/accounts/{account_id}/report": _web_member_form,

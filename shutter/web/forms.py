@@ -47,3 +47,7 @@ class LikeForm(CsrfForm):
 
 class SaveForm(CsrfForm):
     saved: Literal["true", "false"]
+
+
+class PinForm(CsrfForm):
+    pinned: Literal["true", "false"]

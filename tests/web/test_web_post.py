@@ -209,6 +209,29 @@ def test_reply_to_a_comment_and_open_a_comments_own_link(
     expect(page.locator(f"#comment-{comment['id']}")).to_be_in_viewport()
 
 
+def test_pin_a_post_to_the_top_of_the_profile(
+    world: World, open_page: OpenPage, web_server: LiveServer
+) -> None:
+    status = _post(web_server, world, "Best of the year")
+    _post(web_server, world, "A later one")
+    page = _open(open_page, world.ana_state, status)
+    pin = page.get_by_role("button", name="Pin to profile")
+    expect(pin).to_have_attribute("aria-pressed", "false")
+    with page.expect_response(lambda answer: answer.url.endswith("/pin")):
+        pin.click()
+    expect(pin).to_have_attribute("aria-pressed", "true")  # the server's answer, no reload
+    page.goto("/@ana")
+    first = page.locator(".profile-grid .tile").first
+    expect(first).to_have_attribute("href", f"/@ana/{status['id']}")
+    expect(first).to_have_accessible_name(re.compile(r"^Calm lake.*pinned", re.I))
+    shoot(page, "profile-pinned-phone")
+    page.goto(f"/@ana/{status['id']}")
+    page.get_by_role("button", name="Pin to profile").click()
+    expect(page.get_by_role("button", name="Pin to profile")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+
 def test_a_comment_under_another_name_is_not_found(
     world: World, open_page: OpenPage, web_server: LiveServer
 ) -> None:

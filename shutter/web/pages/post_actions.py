@@ -1,4 +1,5 @@
-"""What a person does to a post from any page: like and save.
+"""What a person does to a post from any page: like and save (and, an author, pin it
+to the top of their profile's grid).
 
 One route per action serves both ways a page sends it:
 
@@ -19,8 +20,8 @@ from starlette.responses import Response
 from shutter.infra.deps import Ctx, WriteSession
 from shutter.infra.params import params
 from shutter.posts.render import render_status
-from shutter.posts.service import likes
-from shutter.web.forms import CsrfForm, LikeForm, SaveForm
+from shutter.posts.service import likes, pins
+from shutter.web.forms import CsrfForm, LikeForm, PinForm, SaveForm
 from shutter.web.routing import done, safe_next, web_router
 from shutter.web.session import SignedInPosted
 
@@ -62,6 +63,24 @@ async def save(
 ) -> Response:
     assert web.account is not None
     act = likes.do_bookmark if form.saved == "true" else likes.do_unbookmark
+    item = await act(session, actor=web.account, post_id=status_id)
+    body = await render_status(session, ctx, item, viewer=web.account)
+    return done(request, _back(form, status_id), body)
+
+
+@router.post("/web/posts/{status_id:id}/pin")
+async def pin(
+    request: Request,
+    ctx: Ctx,
+    status_id: int,
+    # The parameters first: bad input is a 422 before the CSRF check and the session.
+    form: PinForm = params(PinForm),
+    *,
+    web: SignedInPosted,
+    session: WriteSession,
+) -> Response:
+    assert web.account is not None
+    act = pins.do_pin if form.pinned == "true" else pins.do_unpin
     item = await act(session, actor=web.account, post_id=status_id)
     body = await render_status(session, ctx, item, viewer=web.account)
     return done(request, _back(form, status_id), body)

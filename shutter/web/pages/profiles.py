@@ -28,9 +28,9 @@ from shutter.infra.deps import Ctx, ReadSession
 from shutter.infra.errors import not_found
 from shutter.infra.pagination import AccountPageParams, PageParams
 from shutter.infra.params import params
-from shutter.posts.models import Bookmark, Post
+from shutter.posts.models import Bookmark, Pin, Post
 from shutter.posts.render import page_of_statuses
-from shutter.posts.service import account_posts_query, likes
+from shutter.posts.service import account_posts_query, likes, pins
 from shutter.web.pages.home import next_page_url
 from shutter.web.routing import web_router
 from shutter.web.session import FRAGMENT_HEADER, SignedIn, WebSession
@@ -113,17 +113,34 @@ async def profile_page(
 ) -> Response:
     profile = await load_profile(session, ctx, web, username)
     statuses: list[dict[str, Any]] = []
+    pinned: list[dict[str, Any]] = []
     next_url = None
     if profile.may_see_posts:
         page = _grid_page(page)
-        query = account_posts_query(author=profile.account)
+        # Pinned posts open the grid (newest pin first), and only there, as Instagram's.
+        pinned_ids = pins.pinned_query(author=profile.account)
+        if page.max_id is None and page.min_id is None and page.since_id is None:
+            pinned, _ = await page_of_statuses(
+                session,
+                ctx,
+                pinned_ids,
+                Pin.post_id,
+                PageParams(limit=pins.MAX_PINS),
+                viewer=web.account,
+                cursor=Pin.id,
+                filter_context="account",
+            )
+        query = account_posts_query(author=profile.account).where(Post.id.not_in(pinned_ids))
         statuses, cursors = await page_of_statuses(
             session, ctx, query, Post.id, page, viewer=web.account, filter_context="account"
         )
         next_url = next_page_url(profile.path, cursors, statuses, page)
-    return _answer(
-        request, web, profile, "posts", {"posts": post_views(statuses), "next_url": next_url}
-    )
+    context = {
+        "posts": post_views(pinned + statuses),
+        "pinned_ids": {status["id"] for status in pinned},
+        "next_url": next_url,
+    }
+    return _answer(request, web, profile, "posts", context)
 
 
 @router.get("/@{username}/saved")

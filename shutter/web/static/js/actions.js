@@ -7,7 +7,7 @@
 
 import { announce, postForm } from "./http.js";
 
-const FLAGS = { liked: "favourited", saved: "bookmarked" };
+const FLAGS = { liked: "favourited", saved: "bookmarked", pinned: "pinned" };
 
 function show(button, on) {
   button.setAttribute("aria-pressed", String(on));
