@@ -37,13 +37,22 @@ from shutter.web.views import local_path, post_view
 router = web_router()
 
 
+async def _by_author(
+    session: AsyncSession, web: WebSession, username: str, post_id: int
+) -> HydratedPost:
+    """The post or comment the viewer may see, under its author's name only (else 404)."""
+    item = await posts.access_post(session, post_id, viewer=web.account)
+    if item.author.username.lower() != username.lower():
+        raise not_found("Post")
+    return item
+
+
 async def _the_post(
     session: AsyncSession, web: WebSession, username: str, post_id: int
 ) -> HydratedPost:
-    """The post the viewer may see, under its author's name only (else 404, as a
-    comment's id under the post's URL would be)."""
-    item = await posts.access_post(session, post_id, viewer=web.account)
-    if item.author.username.lower() != username.lower() or item.post.root_id is not None:
+    """A post (not a comment) the viewer may see, under its author's name only."""
+    item = await _by_author(session, web, username, post_id)
+    if item.post.root_id is not None:
         raise not_found("Post")
     return item
 
@@ -114,9 +123,7 @@ async def post_page(
     post_id: int,
     query: PostPageQuery = params(PostPageQuery),
 ) -> Response:
-    item = await posts.access_post(session, post_id, viewer=web.account)
-    if item.author.username.lower() != username.lower():
-        raise not_found("Post")
+    item = await _by_author(session, web, username, post_id)
     if item.post.root_id is not None:
         # A comment's URL (its Status `url`, which apps and notifications link to) opens
         # the post it is under, at the comment.
